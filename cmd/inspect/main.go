@@ -1,0 +1,80 @@
+// Command inspect shows every lab socket and the live bytes on loopback.
+//
+//	inspect [flags]              open the terminal UI
+//	inspect sockets [flags]      print the socket table once
+//	inspect packets [flags]      print one line per captured packet
+//	inspect tap -listen L -to T  relay a socket and print its bytes
+//	inspect demo                 run the lab 08 chat and open the UI on it
+//
+// Run "inspect COMMAND -h" for a command's flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// run runs the inspect command named by args[0], or the terminal UI when
+// args is empty or starts with a flag.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || len(args[0]) > 0 && args[0][0] == '-' {
+		return runTUI(ctx, args, stdout, stderr)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "sockets":
+		return runSockets(ctx, rest, stdout, stderr)
+	case "packets":
+		return runPackets(ctx, rest, stdout, stderr)
+	case "tap":
+		return runTap(ctx, rest, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Errorf("unknown command %q\n\n%s", cmd, usage)}
+}
+
+const usage = `usage:
+  inspect [-port N] [-path P] [-all] [-i IFACE] [-r FILE]   open the terminal UI
+  inspect sockets [-port N] [-path P] [-all] [-json]       print the socket table
+  inspect packets [-i lo] [-port N] [-c N] [-x] [-r F] [-w F] print packets
+  inspect tap -listen L -to T                             relay and show bytes
+  inspect demo                                            chat + UI in one go
+`
+
+// usageError marks an error caused by how the command was called; it
+// exits with status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// exitCode reports err on stderr and returns the process exit status.
+func exitCode(err error, stderr io.Writer) int {
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "inspect:", err)
+		return 2
+	}
+	fmt.Fprintln(stderr, "inspect:", err)
+	return 1
+}
