@@ -1,12 +1,156 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/socketlab/socketlab/inspect/tap"
 )
 
-// runTap is not written yet.
+const tapUsage = `usage: inspect tap -listen L -to T [-text] [-mode 0600] [-snap N]
+
+Relay every connection made to L on to T and print each chunk of bytes
+that passes, both ways. A Unix socket's bytes never reach lo, so packet
+capture cannot show them; the relay can. No privileges are needed.
+
+L and T are socket paths or host:port. A value containing "/" or ending
+in ".sock" is a path; one that parses as host:port with a numeric port is
+TCP; anything else is a path. Prefix "unix:" or "tcp:" to say which.
+
+Point the client at L instead of the server:
+
+  inspect tap -listen /tmp/tap.sock -to /tmp/socketlab.sock
+  nc -U /tmp/tap.sock
+
+flags:
+`
+
+// runTap runs a relay until ctx is done, printing its events on stdout.
 func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("inspect tap: not written yet")
+	fs := flag.NewFlagSet("tap", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	listen := fs.String("listen", "", "where clients connect: a socket path or `host:port`")
+	to := fs.String("to", "", "the real server: a socket path or `host:port`")
+	text := fs.Bool("text", false, "print bytes as quoted text instead of hex and ASCII")
+	mode := fs.String("mode", "0600", "permission of the relay's socket file, in `octal`")
+	snap := fs.Int("snap", 0, "print at most `N` bytes of each chunk (0: all of it)")
+	help := func() string {
+		var b strings.Builder
+		b.WriteString(tapUsage)
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		return b.String()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, help())
+			return err
+		}
+		return usageError{fmt.Errorf("tap: %v\n\n%s", err, help())}
+	}
+	perm, err := strconv.ParseUint(*mode, 8, 32)
+	switch {
+	case fs.NArg() > 0:
+		return usageError{fmt.Errorf("tap: unexpected argument %q\n\n%s", fs.Arg(0), help())}
+	case *listen == "" || *to == "":
+		return usageError{fmt.Errorf("tap: both -listen and -to are required\n\n%s", help())}
+	case err != nil || perm > 0o777 || perm == 0:
+		return usageError{fmt.Errorf("tap: -mode %q: want octal permission bits such as 0600 or 0660", *mode)}
+	case *snap < 0:
+		return usageError{fmt.Errorf("tap: -snap %d: want 0 (everything) or more", *snap)}
+	}
+	for _, a := range []struct{ flag, val string }{{"-listen", *listen}, {"-to", *to}} {
+		if _, err := tap.ParseAddr(a.val); err != nil {
+			return usageError{fmt.Errorf("tap: %s: %v", a.flag, err)}
+		}
+	}
+
+	r, err := tap.Listen(tap.Config{Listen: *listen, To: *to,
+		Mode: os.FileMode(perm), MaxData: *snap})
+	if err != nil {
+		return err
+	}
+	where := tap.Addr{Network: r.Addr().Network(), Address: r.Addr().String()}
+	fmt.Fprintf(stdout, "tap: relaying %s -> %s\n", where, r.Target())
+	if where.Network == "unix" && !strings.HasPrefix(where.Address, "@") {
+		fmt.Fprintf(stdout, "tap: socket file mode %04o\n", perm)
+	}
+	if where.Network == "unix" || r.Target().Network == "unix" {
+		fmt.Fprintln(stdout, "tap:", tap.Banner)
+	}
+	fmt.Fprintln(stdout, "tap: Ctrl-C stops")
+
+	served := make(chan error, 1)
+	go func() { served <- r.Serve(ctx) }()
+	w := bufio.NewWriter(stdout)
+	for ev := range r.Events() {
+		printTapEvent(w, ev, *text)
+		if len(r.Events()) == 0 {
+			w.Flush()
+		}
+	}
+	err = <-served
+	s := r.Stats()
+	plural := "s"
+	if s.Conns == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(w, "tap: stopped after %d connection%s; "+
+		"%d bytes c>s, %d bytes s>c; %d events dropped\n",
+		s.Conns, plural, s.ClientToServer, s.ServerToClient, s.Dropped)
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// printTapEvent writes one event as a line, followed for data by a hex
+// dump (or a quoted string with text) of the bytes kept.
+func printTapEvent(w io.Writer, ev tap.Event, text bool) {
+	if ev.Dropped > 0 {
+		fmt.Fprintf(w, "tap: %d events dropped here: output too slow\n", ev.Dropped)
+	}
+	head := fmt.Sprintf("%s #%d", ev.Time.Format("15:04:05.000000"), ev.Conn)
+	switch ev.Kind {
+	case tap.Open:
+		fmt.Fprintf(w, "%s open client %s -> server %s\n", head, ev.Client, ev.Server)
+	case tap.Data:
+		more := ""
+		if len(ev.Data) < ev.Len {
+			more = fmt.Sprintf(" (first %d shown)", len(ev.Data))
+		}
+		if text {
+			fmt.Fprintf(w, "%s %s %d bytes%s %q\n", head, ev.Dir, ev.Len, more, ev.Data)
+			return
+		}
+		fmt.Fprintf(w, "%s %s %d bytes%s\n", head, ev.Dir, ev.Len, more)
+		dump := strings.TrimSuffix(hex.Dump(ev.Data), "\n")
+		for line := range strings.SplitSeq(dump, "\n") {
+			fmt.Fprintf(w, "  %s\n", bytes.TrimRight([]byte(line), " "))
+		}
+	case tap.HalfClose:
+		fmt.Fprintf(w, "%s half-close %s (FIN passed on)\n", head, ev.Dir)
+	case tap.Close:
+		if ev.Err != nil {
+			fmt.Fprintf(w, "%s close: %v\n", head, ev.Err)
+		} else {
+			fmt.Fprintf(w, "%s close\n", head)
+		}
+	default:
+		if ev.Dir != 0 {
+			fmt.Fprintf(w, "%s %v %s: %v\n", head, ev.Kind, ev.Dir, ev.Err)
+		} else {
+			fmt.Fprintf(w, "%s %v: %v\n", head, ev.Kind, ev.Err)
+		}
+	}
 }

@@ -1,0 +1,306 @@
+// Package docs holds socketlab's guides. Its test keeps every guide in
+// docs/labs true to the labs it describes: the headings, the "Run it"
+// transcript (equal to the lab's testdata/transcript.txt) and the "What
+// changed" diff (equal to the real diff from the previous lab).
+//
+// Run `go test ./docs -update` to rewrite the marked sections from the
+// real files; the prose around the markers is never touched.
+package docs
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false,
+	"rewrite the transcript and diff sections of docs/labs/*.md")
+
+// headings are the second-level headings every guide has, in this order.
+var headings = []string{
+	"## Goal",
+	"## Run it",
+	"## What changed",
+	"## How it works",
+	"## Try it",
+	"## What can go wrong",
+	"## Exercises",
+}
+
+func TestGuides(t *testing.T) {
+	paths, err := filepath.Glob("labs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatal("no guides in docs/labs")
+	}
+	for _, path := range paths {
+		slug := strings.TrimSuffix(filepath.Base(path), ".md")
+		t.Run(slug, func(t *testing.T) { checkGuide(t, path, slug) })
+	}
+}
+
+func TestREADMELinksEveryGuide(t *testing.T) {
+	index, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := filepath.Glob("labs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range paths {
+		if !bytes.Contains(index, []byte("("+path+")")) {
+			t.Errorf("docs/README.md has no link to %s", path)
+		}
+	}
+}
+
+// checkGuide checks (or, with -update, rewrites) the guide at path for
+// the lab labs/slug.
+func checkGuide(t *testing.T, path, slug string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	checkHeadings(t, path, slug, text)
+
+	labDir := filepath.Join("..", "labs", slug)
+	golden, err := os.ReadFile(filepath.Join(labDir, "testdata",
+		"transcript.txt"))
+	if err != nil {
+		t.Fatalf("%s: %v (the lab's TestTranscript -update writes it)",
+			path, err)
+	}
+	sections := []section{{"transcript", "## Run it",
+		"```text\n" + string(golden) + "```\n"}}
+
+	n, err := strconv.Atoi(slug[:2])
+	if err != nil {
+		t.Fatalf("%s: name does not start with a two-digit number", path)
+	}
+	if n > 1 {
+		prev, err := previousLab(n)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		d, err := labDiff(prev, slug)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		sections = append(sections, section{"diff", "## What changed",
+			"```diff\n" + d + "```\n"})
+	}
+
+	updated := text
+	for _, s := range sections {
+		start, end, err := s.find(updated)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if heading := headingAt(updated, start); heading != s.heading {
+			t.Errorf("%s: the %s markers are under %q, want %q",
+				path, s.marker, heading, s.heading)
+		}
+		got := updated[start:end]
+		if got == s.want {
+			continue
+		}
+		if *update {
+			updated = updated[:start] + s.want + updated[end:]
+			continue
+		}
+		t.Errorf("%s: the %s section is out of date; "+
+			"run go test ./docs -update\n%s", path, s.marker,
+			showDiff(got, s.want))
+	}
+	if *update && updated != text {
+		if err := os.WriteFile(path, []byte(updated), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rewrote %s", path)
+	}
+}
+
+// checkHeadings checks the title line and the order of the "## "
+// headings, skipping fenced code blocks.
+func checkHeadings(t *testing.T, path, slug, text string) {
+	t.Helper()
+	title := "# " + slug + ": "
+	first, _, _ := strings.Cut(text, "\n")
+	if !strings.HasPrefix(first, title) || len(first) == len(title) {
+		t.Errorf("%s: first line is %q, want %q followed by a title",
+			path, first, title)
+	}
+	var got []string
+	inFence := false
+	for line := range strings.Lines(text) {
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case strings.HasPrefix(line, "```"):
+			inFence = !inFence
+		case !inFence && strings.HasPrefix(line, "## "):
+			got = append(got, line)
+		}
+	}
+	if !slices.Equal(got, headings) {
+		t.Errorf("%s: headings are\n\t%s\nwant\n\t%s", path,
+			strings.Join(got, "\n\t"), strings.Join(headings, "\n\t"))
+	}
+}
+
+// A section is the text between the lines <!-- marker --> and
+// <!-- /marker -->, which must equal want and sit under heading.
+type section struct {
+	marker, heading, want string
+}
+
+// find returns the offsets of the section's content in text.
+func (s section) find(text string) (start, end int, err error) {
+	open := "<!-- " + s.marker + " -->\n"
+	closing := "<!-- /" + s.marker + " -->\n"
+	if strings.Count(text, open) != 1 || strings.Count(text, closing) != 1 {
+		return 0, 0, fmt.Errorf("want exactly one line %q and one "+
+			"line %q", strings.TrimSpace(open), strings.TrimSpace(closing))
+	}
+	start = strings.Index(text, open) + len(open)
+	end = strings.Index(text, closing)
+	if end < start {
+		return 0, 0, fmt.Errorf("%q comes before %q",
+			strings.TrimSpace(closing), strings.TrimSpace(open))
+	}
+	return start, end, nil
+}
+
+// headingAt returns the last "## " heading before offset, outside code.
+func headingAt(text string, offset int) string {
+	heading, inFence := "", false
+	for line := range strings.Lines(text[:offset]) {
+		switch {
+		case strings.HasPrefix(line, "```"):
+			inFence = !inFence
+		case !inFence && strings.HasPrefix(line, "## "):
+			heading = strings.TrimRight(line, "\n")
+		}
+	}
+	return heading
+}
+
+// previousLab returns the folder name of lab n-1 in ../labs.
+func previousLab(n int) (string, error) {
+	dirs, err := filepath.Glob(filepath.Join("..", "labs",
+		fmt.Sprintf("%02d-*", n-1)))
+	if err != nil {
+		return "", err
+	}
+	if len(dirs) != 1 {
+		return "", fmt.Errorf("want one folder labs/%02d-*, found %d",
+			n-1, len(dirs))
+	}
+	return filepath.Base(dirs[0]), nil
+}
+
+// labDiff returns the unified diff of the non-test .go files of
+// labs/prev against those of labs/cur, file by file in path order,
+// including files added or removed.
+func labDiff(prev, cur string) (string, error) {
+	if _, err := exec.LookPath("diff"); err != nil {
+		return "", fmt.Errorf("the diff program (GNU diffutils) is "+
+			"needed to check the What changed section: %v", err)
+	}
+	before, err := goFiles(prev)
+	if err != nil {
+		return "", err
+	}
+	after, err := goFiles(cur)
+	if err != nil {
+		return "", err
+	}
+	names := append(slices.Clone(before), after...)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	var out strings.Builder
+	for _, name := range names {
+		a, labelA := side(prev, name, before)
+		b, labelB := side(cur, name, after)
+		cmd := exec.Command("diff", "-u", "--label", labelA,
+			"--label", labelB, a, b)
+		d, err := cmd.Output()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 1 {
+			err = nil // Exit status 1 means the files differ.
+		}
+		if err != nil {
+			return "", fmt.Errorf("diff %s %s: %v", a, b, err)
+		}
+		out.Write(d)
+	}
+	return out.String(), nil
+}
+
+// side returns the path to hand to diff for lab/name, and its label:
+// /dev/null for a file the lab does not have.
+func side(lab, name string, files []string) (path, label string) {
+	if !slices.Contains(files, name) {
+		return os.DevNull, "/dev/null"
+	}
+	return filepath.Join("..", "labs", lab, name),
+		"labs/" + lab + "/" + name
+}
+
+// goFiles lists the .go files of labs/lab that are not tests, as
+// slash-separated paths relative to the lab, skipping testdata.
+func goFiles(lab string) ([]string, error) {
+	root := filepath.Join("..", "labs", lab)
+	var files []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry,
+		err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		name := d.Name()
+		if d.Type().IsRegular() && strings.HasSuffix(name, ".go") &&
+			!strings.HasSuffix(name, "_test.go") {
+			rel, err := filepath.Rel(root, path)
+			if err != nil {
+				return err
+			}
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return files, err
+}
+
+// showDiff returns a readable diff from got to want, for failure messages.
+func showDiff(got, want string) string {
+	dir, err := os.MkdirTemp("", "sl")
+	if err != nil {
+		return "--- got\n" + got + "--- want\n" + want
+	}
+	defer os.RemoveAll(dir)
+	a, b := filepath.Join(dir, "got"), filepath.Join(dir, "want")
+	os.WriteFile(a, []byte(got), 0o644)
+	os.WriteFile(b, []byte(want), 0o644)
+	d, _ := exec.Command("diff", "-u", "--label", "in the guide",
+		"--label", "wanted", a, b).Output()
+	if len(d) == 0 {
+		return "--- got\n" + got + "--- want\n" + want
+	}
+	return string(d)
+}

@@ -1,0 +1,88 @@
+package tap
+
+import (
+	"strconv"
+	"time"
+)
+
+// Banner is the one-line explanation to show beside tap traffic, so that
+// nobody takes it for captured packets.
+const Banner = "AF_UNIX bytes never reach lo; these come from the relay, not from a capture"
+
+// Kind says what an Event reports.
+type Kind uint8
+
+// The kinds of Event. Every connection the relay accepts yields Open
+// (once the real server has been dialled), then Data and HalfClose
+// events, then exactly one of Close, Reset or Error, which is always its
+// last event. A connection whose dial fails yields Error alone, with Dir
+// ServerToClient (the server side failed); one refused because of
+// MaxConns yields Error alone, with no Dir.
+const (
+	Open      Kind = iota + 1 // the client is connected to the server
+	Data                      // a chunk of bytes was read and forwarded
+	HalfClose                 // one side sent FIN; the relay passed it on
+	Close                     // both directions ended, or the relay stopped
+	Reset                     // one side reset or vanished; the other was closed
+	Error                     // anything else: Err says what
+)
+
+var kindNames = [...]string{"", "open", "data", "half-close", "close", "reset", "error"}
+
+// String returns a short lower-case name: "open", "data", "half-close",
+// "close", "reset" or "error".
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && k != 0 {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Dir is the direction of a chunk or of a half-close, reset or error: the
+// side it came from towards the other. The zero Dir means no direction.
+type Dir uint8
+
+// The two directions of a relayed connection.
+const (
+	ClientToServer Dir = iota + 1
+	ServerToClient
+)
+
+// String returns "c>s", "s>c", or "" for the zero Dir.
+func (d Dir) String() string {
+	switch d {
+	case ClientToServer:
+		return "c>s"
+	case ServerToClient:
+		return "s>c"
+	}
+	return ""
+}
+
+// Event is one thing that happened on a relayed connection. It is a plain
+// value: the receiver owns Data and may keep it.
+type Event struct {
+	Time time.Time
+	Conn uint64 // 1 for the first connection; 0 for the relay itself
+	Kind Kind
+	Dir  Dir
+
+	// Len is the length of a Data chunk. Data holds a copy of its first
+	// bytes, at most Config.MaxData of them.
+	Len  int
+	Data []byte
+
+	// Client is the address the client connected from, as the relay sees
+	// it: "127.0.0.1:50412", or "@" for an unnamed Unix socket. Server
+	// is the address dialled, as in Addr.String.
+	Client string
+	Server string
+
+	// Err says why a connection ended with Reset or Error, or is
+	// ErrStopped when Close comes from the relay shutting down.
+	Err error
+
+	// Dropped counts the events lost just before this one because the
+	// event channel was full.
+	Dropped uint64
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startClient runs runClient against addr until the test ends. Closing
+// stdin is the learner's Ctrl-D; done receives what runClient returned.
+func startClient(t testing.TB, ctx context.Context, addr string) (
+	stdin *io.PipeWriter, out *logBuffer, done <-chan error,
+	local string) {
+	t.Helper()
+	conn := dial(t, addr)
+	r, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	out = newLogBuffer()
+	errc := make(chan error, 1)
+	go func() { errc <- runClient(ctx, conn, r, out) }()
+	return w, out, errc, conn.LocalAddr().String()
+}
+
+// wait returns what runClient sent on done, or fails t on timeout.
+func wait(t testing.TB, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		t.Fatalf("runClient did not return within %v", timeout)
+		return nil
+	}
+}
+
+func TestRunClient(t *testing.T) {
+	t.Run("both ends see the same connection, mirrored", func(t *testing.T) {
+		checkGoroutines(t)
+		addr, logs, _ := startServer(t)
+		_, out, _, local := startClient(t, context.Background(), addr)
+		out.waitFor(t, "Connected to the server!\n"+
+			"  this end (LocalAddr):   "+local+"\n"+
+			"  other end (RemoteAddr): "+addr+"\n")
+		// The server's RemoteAddr is our LocalAddr, and the other way round.
+		logs.waitFor(t, "  this end (LocalAddr):   "+addr+"\n"+
+			"  other end (RemoteAddr): "+local+"\n")
+	})
+
+	t.Run("what you type comes back", func(t *testing.T) {
+		checkGoroutines(t)
+		addr, logs, _ := startServer(t)
+		stdin, out, _, local := startClient(t, context.Background(), addr)
+		io.WriteString(stdin, "hello\n")
+		logs.waitFor(t, "read 6 bytes from "+local+": \"hello\\n\"\n")
+		out.waitFor(t, addr+"\nhello\n")
+	})
+
+	t.Run("the server's answer still arrives after the end of stdin",
+		func(t *testing.T) {
+			checkGoroutines(t)
+			addr, logs, _ := startServer(t)
+			stdin, out, done, local := startClient(t,
+				context.Background(), addr)
+			io.WriteString(stdin, "bye\n")
+			stdin.Close()
+			if err := wait(t, done); err != nil {
+				t.Errorf("runClient = %v, want nil", err)
+			}
+			logs.waitFor(t, local+" hung up\n")
+			if !strings.HasSuffix(out.String(),
+				addr+"\nbye\nThe server hung up.\n") {
+				t.Errorf("client output:\n%s", out)
+			}
+		})
+
+	t.Run("-split writes in pieces, and the bytes arrive whole",
+		func(t *testing.T) {
+			checkGoroutines(t)
+			addr, _, _ := startServer(t)
+			splitSize = 2
+			t.Cleanup(func() { splitSize = 0 })
+			conn := &countingConn{TCPConn: dial(t, addr)}
+			out := newLogBuffer()
+			err := runClient(context.Background(), conn,
+				strings.NewReader("hello\n"), out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if conn.writes != 3 {
+				t.Errorf("6 bytes with -split 2 took %d writes, want 3",
+					conn.writes)
+			}
+			if !strings.Contains(out.String(), addr+"\nhello\n") {
+				t.Errorf("client output:\n%s", out)
+			}
+		})
+
+	t.Run("it says so when the server hangs up", func(t *testing.T) {
+		checkGoroutines(t)
+		addr, logs, stop := startServer(t)
+		_, out, done, local := startClient(t, context.Background(), addr)
+		logs.waitFor(t, local)
+		stop()
+		if err := wait(t, done); err != nil {
+			t.Errorf("runClient = %v, want nil", err)
+		}
+		out.waitFor(t, "The server hung up.\n")
+	})
+
+	t.Run("canceling ctx makes it return", func(t *testing.T) {
+		checkGoroutines(t)
+		addr, logs, _ := startServer(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		_, out, done, local := startClient(t, ctx, addr)
+		logs.waitFor(t, local)
+		cancel()
+		if err := wait(t, done); err != nil {
+			t.Errorf("runClient = %v, want nil", err)
+		}
+		logs.waitFor(t, local+" hung up\n")
+		if strings.Contains(out.String(), "hung up") {
+			t.Errorf("Ctrl-C was taken for a server hang-up:\n%s", out)
+		}
+	})
+}
+
+// countingConn counts the Writes made to a real TCP connection.
+type countingConn struct {
+	*net.TCPConn
+	writes int
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes++
+	return c.TCPConn.Write(p)
+}
+
+func TestTranscript(t *testing.T) {
+	checkGoroutines(t)
+	addr, logs, stop := startServer(t)
+	// The learner types two lines, waiting for each echo, then Ctrl-D.
+	// The terminal shows what they type, and then the server's echo.
+	stdin, out, done, local := startClient(t, context.Background(), addr)
+	out.waitFor(t, "(RemoteAddr): "+addr+"\n")
+	for _, line := range []string{"hello\n", "how are you?\n"} {
+		io.WriteString(out, line)
+		io.WriteString(stdin, line)
+		out.waitFor(t, line+line)
+	}
+	stdin.Close()
+	if err := wait(t, done); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitFor(t, local+" hung up\n")
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	got := "$ go run ./labs/03-duplex server\n" + logs.String() + "^C\n" +
+		"# in a second terminal, while the server runs\n" +
+		"$ go run ./labs/03-duplex client\n" + out.String()
+	checkGolden(t, normalize(got, port(t, addr), port(t, local)))
+}
