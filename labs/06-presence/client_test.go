@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// startClient runs runClient against addr until the test ends. Closing
+// stdin is the learner's Ctrl-D; done receives what runClient returned.
+func startClient(t testing.TB, ctx context.Context, addr string) (
+	stdin *io.PipeWriter, out *logBuffer, done <-chan error,
+	local string) {
+	t.Helper()
+	conn := dial(t, addr)
+	r, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	out = newLogBuffer()
+	errc := make(chan error, 1)
+	go func() { errc <- runClient(ctx, conn, r, out) }()
+	return w, out, errc, conn.LocalAddr().String()
+}
+
+// wait returns what runClient sent on done, or fails t on timeout.
+func wait(t testing.TB, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		t.Fatalf("runClient did not return within %v", timeout)
+		return nil
+	}
+}
+
+func TestRunClient(t *testing.T) {
+	t.Run("both ends see the same connection, mirrored", func(t *testing.T) {
+		checkGoroutines(t)
+		addr, logs, _ := startServer(t)
+		_, out, _, local := startClient(t, context.Background(), addr)
+		out.waitFor(t, "Connected to the server!\n"+
+			"  this end (LocalAddr):   "+local+"\n"+
+			"  other end (RemoteAddr): "+addr+"\n")
+		// The server's RemoteAddr is our LocalAddr, and the other way round.
+		logs.waitFor(t, "  this end (LocalAddr):   "+addr+"\n"+
+			"  other end (RemoteAddr): "+local+"\n")
+	})
+
+	t.Run("each line you type reaches the others, theirs reach you",
+		func(t *testing.T) {
+			checkGoroutines(t)
+			addr, logs, _ := startServer(t)
+			stdin, out, _, local := startClient(t, context.Background(),
+				addr)
+			logs.waitFor(t, local+" is User 1\n")
+			b := join(t, addr)
+			io.WriteString(stdin, "hello\n")
+			b.expect("User 1: hello")
+			b.send("hi\n")
+			out.waitFor(t, addr+"\nWelcome to the chat, you are User 1!\n"+
+				"User 2 joined!\nUser 2: hi\n")
+		})
+
+	t.Run("a line typed just before the end of stdin still goes out",
+		func(t *testing.T) {
+			checkGoroutines(t)
+			addr, logs, _ := startServer(t)
+			b := join(t, addr)
+			stdin, out, done, local := startClient(t,
+				context.Background(), addr)
+			io.WriteString(stdin, "bye\n")
+			stdin.Close()
+			if err := wait(t, done); err != nil {
+				t.Errorf("runClient = %v, want nil", err)
+			}
+			b.expect("User 2 joined!", "User 2: bye", "User 2 left!")
+			logs.waitFor(t, local+" hung up\n")
+			if !strings.HasSuffix(out.String(), addr+"\n"+
+				"Welcome to the chat, you are User 2!\n"+
+				"The server hung up.\n") {
+				t.Errorf("client output:\n%s", out)
+			}
+		})
+
+	t.Run("-split writes in pieces, and the line arrives whole",
+		func(t *testing.T) {
+			checkGoroutines(t)
+			addr, _, _ := startServer(t)
+			b := join(t, addr)
+			splitSize = 2
+			t.Cleanup(func() { splitSize = 0 })
+			conn := &countingConn{TCPConn: dial(t, addr)}
+			out := newLogBuffer()
+			err := runClient(context.Background(), conn,
+				strings.NewReader("hello\n"), out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if conn.writes != 3 {
+				t.Errorf("6 bytes with -split 2 took %d writes, want 3",
+					conn.writes)
+			}
+			b.expect("User 2 joined!", "User 2: hello")
+		})
+
+	t.Run("it says so when the server hangs up", func(t *testing.T) {
+		checkGoroutines(t)
+		addr, logs, stop := startServer(t)
+		_, out, done, local := startClient(t, context.Background(), addr)
+		logs.waitFor(t, local)
+		stop()
+		if err := wait(t, done); err != nil {
+			t.Errorf("runClient = %v, want nil", err)
+		}
+		out.waitFor(t, "Server is shutting down.\nThe server hung up.\n")
+	})
+
+	t.Run("canceling ctx makes it return", func(t *testing.T) {
+		checkGoroutines(t)
+		addr, logs, _ := startServer(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		_, out, done, local := startClient(t, ctx, addr)
+		logs.waitFor(t, local)
+		// Unread data at close would make the kernel send RST, not FIN.
+		out.waitFor(t, "you are User 1!\n")
+		cancel()
+		if err := wait(t, done); err != nil {
+			t.Errorf("runClient = %v, want nil", err)
+		}
+		logs.waitFor(t, local+" hung up\n")
+		if strings.Contains(out.String(), "hung up") {
+			t.Errorf("Ctrl-C was taken for a server hang-up:\n%s", out)
+		}
+	})
+}
+
+// countingConn counts the Writes made to a real TCP connection.
+type countingConn struct {
+	*net.TCPConn
+	writes int
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes++
+	return c.TCPConn.Write(p)
+}
+
+func TestScreen(t *testing.T) {
+	t.Run("on a terminal, a message erases the line and redraws the prompt",
+		func(t *testing.T) {
+			var out strings.Builder
+			s := &screen{w: &out, tty: true}
+			s.prompt()
+			s.show("User 2: hi")
+			s.end("The server hung up.")
+			want := "> \r\x1b[KUser 2: hi\n> \r\x1b[KThe server hung up.\n"
+			if out.String() != want {
+				t.Errorf("wrote %q, want %q", out.String(), want)
+			}
+		})
+
+	t.Run("elsewhere, messages are plain lines and there is no prompt",
+		func(t *testing.T) {
+			var out strings.Builder
+			s := newScreen(strings.NewReader(""), &out)
+			s.prompt()
+			s.show("User 2: hi")
+			s.end("The server hung up.")
+			want := "User 2: hi\nThe server hung up.\n"
+			if out.String() != want {
+				t.Errorf("wrote %q, want %q", out.String(), want)
+			}
+		})
+
+	t.Run("a pipe is not a terminal, a pseudo-terminal is",
+		func(t *testing.T) {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			defer w.Close()
+			if isTerminal(r) || isTerminal(w) {
+				t.Error("a pipe was taken for a terminal")
+			}
+			tty := openPTY(t)
+			if !isTerminal(tty) {
+				t.Errorf("%s was not taken for a terminal", tty.Name())
+			}
+		})
+}
+
+// openPTY opens a new pseudo-terminal and returns its terminal end, or
+// skips the test where there is none.
+func openPTY(t testing.TB) *os.File {
+	t.Helper()
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	t.Cleanup(func() { ptmx.Close() })
+	var n, unlock uint32
+	if err := ioctl(ptmx, syscall.TIOCGPTN, &n); err != nil {
+		t.Skipf("TIOCGPTN: %v", err)
+	}
+	if err := ioctl(ptmx, syscall.TIOCSPTLCK, &unlock); err != nil {
+		t.Skipf("TIOCSPTLCK: %v", err)
+	}
+	tty, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("cannot open the terminal end: %v", err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	return tty
+}
+
+func ioctl(f *os.File, req uint, arg *uint32) error {
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), uintptr(req),
+		uintptr(unsafe.Pointer(arg)))
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+func TestTranscript(t *testing.T) {
+	checkGoroutines(t)
+	addr, logs, stop := startServer(t)
+	// Three learners chat. Each terminal shows what its learner types (we
+	// add it to the output, as the terminal's echo would), then what
+	// arrives. The second learner leaves with Ctrl-D before the third
+	// comes, and the server is stopped with Ctrl-C at the end.
+	in1, out1, done1, local1 := startClient(t, context.Background(), addr)
+	out1.waitFor(t, "you are User 1!\n")
+	in2, out2, done2, local2 := startClient(t, context.Background(), addr)
+	out1.waitFor(t, "User 2 joined!\n")
+	typed := func(stdin io.Writer, out *logBuffer, line string) {
+		io.WriteString(out, line)
+		io.WriteString(stdin, line)
+	}
+	typed(in1, out1, "hi, is anyone here?\n")
+	out2.waitFor(t, "User 1: hi, is anyone here?\n")
+	typed(in2, out2, "yes, me! gotta go, bye\n")
+	out1.waitFor(t, "User 2: yes, me! gotta go, bye\n")
+	in2.Close()
+	if err := wait(t, done2); err != nil {
+		t.Fatal(err)
+	}
+	out1.waitFor(t, "User 2 left!\n")
+	in3, out3, done3, local3 := startClient(t, context.Background(), addr)
+	out1.waitFor(t, "User 3 joined!\n")
+	out3.waitFor(t, "you are User 3!\n")
+	typed(in3, out3, "did I miss anything?\n")
+	out1.waitFor(t, "User 3: did I miss anything?\n")
+	// Ctrl-C: the server's last words come after the ^C.
+	before := logs.String()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, done := range []<-chan error{done1, done3} {
+		if err := wait(t, done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in1.Close()
+	in3.Close()
+	got := "$ go run ./labs/06-presence server\n" + before + "^C" +
+		strings.TrimPrefix(logs.String(), before) +
+		"# in a second terminal, while the server runs\n" +
+		"$ go run ./labs/06-presence client\n" + out1.String() +
+		"# in a third terminal\n" +
+		"$ go run ./labs/06-presence client\n" + out2.String() +
+		"# in the third terminal again, after that client ended\n" +
+		"$ go run ./labs/06-presence client\n" + out3.String()
+	checkGolden(t, normalize(got, port(t, addr), port(t, local1),
+		port(t, local2), port(t, local3)))
+}
