@@ -1,12 +1,212 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/socketlab/socketlab/inspect/capture"
 )
 
-// runPackets is not written yet.
+// portList is a flag.Value for -port: repeatable, and each value may be
+// a comma-separated list.
+type portList struct {
+	ports []int
+	set   bool
+}
+
+func (l *portList) String() string {
+	s := make([]string, len(l.ports))
+	for i, p := range l.ports {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *portList) Set(v string) error {
+	if !l.set {
+		l.ports, l.set = nil, true // the first -port replaces the default
+	}
+	for _, f := range strings.Split(v, ",") {
+		p, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || p < 1 || p > 65535 {
+			return fmt.Errorf("%q is not a TCP port (1-65535)", f)
+		}
+		l.ports = append(l.ports, p)
+	}
+	return nil
+}
+
+// runPackets prints one line per captured TCP segment, like tcpdump, from
+// a live interface or a pcap file (-r), and can save them (-w). It stops
+// after -c packets, at the end of a file, or when ctx is cancelled
+// (Ctrl-C, SIGTERM), and then prints a summary on stderr.
 func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("inspect packets: not written yet")
+	fs := flag.NewFlagSet("inspect packets", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	iface := fs.String("i", "lo", "capture on interface `IFACE`")
+	ports := &portList{ports: []int{3008}}
+	fs.Var(ports, "port", "TCP `port`s to show (repeatable, or a list like 3008,3009)")
+	count := fs.Int("c", 0, "stop after `COUNT` packets (0: no limit)")
+	hex := fs.Bool("x", false, "print each payload in hex and ASCII")
+	read := fs.String("r", "", "read packets from pcap `FILE` instead of capturing")
+	write := fs.String("w", "", "also save the packets to pcap `FILE`")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: inspect packets [-i lo] [-port N] [-c COUNT] [-x] [-r FILE] [-w FILE]\n\n"+
+			"Prints one line per TCP segment to or from the ports, as tcpdump does.\n"+
+			"Live capture needs CAP_NET_RAW (root); reading a file with -r does not.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return usageError{fmt.Errorf("packets: unexpected argument %q", fs.Arg(0))}
+	}
+	if *count < 0 {
+		return usageError{errors.New("packets: -c must be 0 or more")}
+	}
+
+	var src *capture.Source
+	var err error
+	if *read != "" {
+		src, err = capture.OpenFile(*read)
+		if err == nil && ports.set {
+			src.SetPorts(ports.ports)
+		}
+	} else {
+		src, err = capture.Live(capture.Config{Interface: *iface, Ports: ports.ports})
+		if errors.Is(err, capture.ErrPermission) {
+			return fmt.Errorf("%w\n\n%s", err, capture.PermissionHelp())
+		}
+	}
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+
+	var pw *capture.Writer
+	if *write != "" {
+		f, err := os.Create(*write)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if pw, err = capture.NewWriter(f, src.LinkType(), src.SnapLen()); err != nil {
+			return fmt.Errorf("writing %s: %w", *write, err)
+		}
+	}
+
+	// Closing the source is how a waiting Next is interrupted.
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		select {
+		case <-ctx.Done():
+			src.Close()
+		case <-stopped:
+		}
+	}()
+
+	// Lines are buffered and flushed ten times a second, so a flood
+	// costs one write per batch, not per packet, and a lone packet still
+	// shows at once.
+	out := &flushWriter{w: bufio.NewWriterSize(stdout, 1<<16)}
+	if *read == "" {
+		go out.flushEvery(100*time.Millisecond, stopped)
+	}
+	if *read == "" {
+		what := "all TCP"
+		if len(ports.ports) > 0 {
+			what = "TCP port " + ports.String()
+		}
+		fmt.Fprintf(stderr, "inspect: listening on %s (%s), link type %s, snapshot length %d bytes\n",
+			src.Name(), what, src.LinkType(), src.SnapLen())
+	}
+	var p capture.Packet
+	line := make([]byte, 0, 256)
+	n := 0
+	for *count == 0 || n < *count {
+		err = src.Next(&p)
+		if err != nil {
+			break
+		}
+		n++
+		line = capture.AppendLine(line[:0], &p)
+		line = append(line, '\n')
+		if *hex && len(p.Payload) > 0 {
+			line = capture.AppendHex(line, p.Payload)
+		}
+		out.Write(line)
+		if pw != nil {
+			if werr := pw.WritePacket(&p); werr != nil {
+				err = fmt.Errorf("writing %s: %w", *write, werr)
+				break
+			}
+		}
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	if pw != nil {
+		if ferr := pw.Flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("writing %s: %w", *write, ferr)
+		}
+	}
+	src.Close()
+	src.Next(&p) // lets the source free its ring (see Source.Close)
+	st := src.Stats()
+	if *read != "" {
+		fmt.Fprintf(stderr, "%d packets read from %s\n", n, *read)
+	} else {
+		fmt.Fprintf(stderr, "%d packets captured, %d dropped by kernel\n", n, st.Drops)
+	}
+	return err
+}
+
+// flushWriter is a buffered writer that another goroutine may flush.
+type flushWriter struct {
+	mu sync.Mutex
+	w  *bufio.Writer
+}
+
+func (f *flushWriter) Write(b []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.w.Write(b)
+}
+
+func (f *flushWriter) Flush() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.w.Flush()
+}
+
+// flushEvery flushes f every interval until stop is closed.
+func (f *flushWriter) flushEvery(interval time.Duration, stop <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			f.Flush()
+		case <-stop:
+			return
+		}
+	}
 }

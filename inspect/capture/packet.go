@@ -28,6 +28,10 @@ const (
 // are the numbers on the wire. Len is the TCP payload length; Payload
 // holds at most the captured bytes of it. Malformed is non-empty when
 // the frame could not be decoded as IPv4/IPv6 + TCP, and then says why.
+//
+// A Packet filled by Source.Next borrows Payload and Frame from the
+// source's buffer: they stay valid only until the next call to Next.
+// Call Copy to keep a packet longer or to hand it to another goroutine.
 type Packet struct {
 	Index     uint64 // 1 for the first packet of a source
 	Time      time.Time
@@ -41,10 +45,22 @@ type Packet struct {
 	Payload   []byte
 	WireLen   int // the frame's length on the wire
 	Malformed string
+
+	// Dir says which way the segment travels: the side that sent the
+	// SYN is the client; when the SYN was not seen, the side whose port
+	// is one of the source's ports is the server.
+	Dir Dir
+
+	// Frame is the captured frame, link-layer header included, as it
+	// would be written to a pcap file. Payload is a part of it.
+	Frame []byte
+
+	payloadOff int // where Payload starts in Frame
 }
 
 // Stats are a live source's counters.
 type Stats struct {
 	Packets uint64 // frames delivered to the reader
 	Drops   uint64 // frames the kernel dropped because the reader fell behind
+	Skipped uint64 // frames read but passed over because they are not TCP
 }

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/socketlab/socketlab/inspect/capture"
+)
+
+// packetsRecording is a real session recorded on lo: a Python echo
+// server upper-cases three messages, then both sides close.
+const packetsRecording = "../../inspect/capture/testdata/echo4.pcap"
+
+// packetsRun runs "inspect packets" with args to the end.
+func packetsRun(t testing.TB, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), append([]string{"packets"}, args...), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// packetsLines drops the time from each line, which depends on the
+// machine's time zone.
+func packetsLines(out string) []string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if len(l) > 16 && l[2] == ':' {
+			l = l[16:]
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+func TestPacketsReadsARecording(t *testing.T) {
+	out, errOut, err := packetsRun(t, "-r", packetsRecording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := packetsLines(out)
+	want := map[int]string{
+		0:  "127.0.0.1.57200 > 127.0.0.1.39008: Flags [S], seq 0, win 65495, length 0",
+		1:  "127.0.0.1.39008 > 127.0.0.1.57200: Flags [S.], seq 0, ack 1, win 65483, length 0",
+		2:  "127.0.0.1.57200 > 127.0.0.1.39008: Flags [.], ack 1, win 64, length 0",
+		3:  "127.0.0.1.57200 > 127.0.0.1.39008: Flags [P.], seq 1:7, ack 1, win 64, length 6",
+		11: "127.0.0.1.57200 > 127.0.0.1.39008: Flags [F.], seq 276, ack 276, win 64, length 0",
+	}
+	if len(lines) != 14 {
+		t.Fatalf("%d lines, want 14:\n%s", len(lines), out)
+	}
+	for i, w := range want {
+		if lines[i] != w {
+			t.Errorf("line %d:\n got  %s\n want %s", i+1, lines[i], w)
+		}
+	}
+	if !strings.Contains(errOut, "14 packets read from") {
+		t.Errorf("summary %q", errOut)
+	}
+}
+
+func TestPacketsFlags(t *testing.T) {
+	t.Run("-c stops after COUNT packets", func(t *testing.T) {
+		out, _, err := packetsRun(t, "-r", packetsRecording, "-c", "3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(packetsLines(out)); n != 3 {
+			t.Errorf("%d lines, want 3", n)
+		}
+	})
+	t.Run("-x adds the payload in hex and ASCII", func(t *testing.T) {
+		out, _, err := packetsRun(t, "-r", packetsRecording, "-c", "4", "-x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(out, "length 6\n\t0x0000:  6865 6c6c 6f0a                           hello.\n") {
+			t.Errorf("no hex dump of the first payload:\n%s", out)
+		}
+	})
+	t.Run("-port on a recording keeps only that port", func(t *testing.T) {
+		out, _, err := packetsRun(t, "-r", packetsRecording, "-port", "9,10", "-port", "11")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out != "" {
+			t.Errorf("packets of other ports printed:\n%s", out)
+		}
+	})
+	t.Run("-w writes a file that reads back the same", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "copy.pcap")
+		out, _, err := packetsRun(t, "-r", packetsRecording, "-w", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _, err := packetsRun(t, "-r", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again != out {
+			t.Errorf("re-reading the written file prints\n%s\nwant\n%s", again, out)
+		}
+		packetsTcpdumpReads(t, path, 14)
+	})
+}
+
+// packetsTcpdumpReads checks that tcpdump, when installed, reads the
+// pcap file at path and finds n packets in it.
+func packetsTcpdumpReads(t testing.TB, path string, n int) {
+	t.Helper()
+	if _, err := exec.LookPath("tcpdump"); err != nil {
+		t.Log("tcpdump is not installed; not checking that it reads the file")
+		return
+	}
+	out, err := exec.Command("tcpdump", "-nn", "-r", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tcpdump -r %s: %v\n%s", path, err, out)
+	}
+	if got := strings.Count(string(out), "Flags ["); got != n {
+		t.Errorf("tcpdump reads %d packets from %s, want %d:\n%s", got, path, n, out)
+	}
+}
+
+func TestPacketsBadInput(t *testing.T) {
+	corrupt := filepath.Join(t.TempDir(), "cut.pcap")
+	data, err := os.ReadFile(packetsRecording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(corrupt, data[:len(data)-10], 0o644)
+	tests := []struct {
+		name  string
+		args  []string
+		usage bool
+		want  string
+	}{
+		{"a port that is not a number is a usage error", []string{"-port", "web"}, true, `"web" is not a TCP port`},
+		{"a port out of range is a usage error", []string{"-port", "70000"}, true, "not a TCP port"},
+		{"a negative count is a usage error", []string{"-c", "-1"}, true, "-c must be 0 or more"},
+		{"an extra argument is a usage error", []string{"tcp"}, true, "unexpected argument"},
+		{"a missing file is named", []string{"-r", "/nonexistent/x.pcap"}, false, "/nonexistent/x.pcap"},
+		{"a truncated file names the file and the offset", []string{"-r", corrupt}, false, corrupt + ": at byte "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := packetsRun(t, tt.args...)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var ue usageError
+			if errors.As(err, &ue) != tt.usage {
+				t.Errorf("usage error: %v, want %v (%v)", !tt.usage, tt.usage, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// packetsOutput is a writer that tests may read while runPackets writes.
+type packetsOutput struct {
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{}
+}
+
+func (o *packetsOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	select {
+	case o.changed <- struct{}{}:
+	default:
+	}
+	return o.b.Write(p)
+}
+
+func (o *packetsOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
+
+// waitFor waits until the output matches re, or fails after 10s.
+func (o *packetsOutput) waitFor(t testing.TB, re string) {
+	t.Helper()
+	r := regexp.MustCompile(re)
+	deadline := time.After(10 * time.Second)
+	for !r.MatchString(o.String()) {
+		select {
+		case <-o.changed:
+		case <-deadline:
+			t.Fatalf("output does not match %q after 10s:\n%s", re, o.String())
+		}
+	}
+}
+
+func TestPacketsLive(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.Copy(c, c) // echo until the client closes
+		c.Close()
+	}()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	path := filepath.Join(t.TempDir(), "live.pcap")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &packetsOutput{changed: make(chan struct{}, 1)}
+	stderr := &packetsOutput{changed: make(chan struct{}, 1)}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"packets", "-port", port, "-x", "-w", path}, stdout, stderr) }()
+
+	// Wait until the capture runs (or has failed).
+	select {
+	case err := <-done:
+		if errors.Is(err, capture.ErrPermission) {
+			t.Skipf("live capture needs CAP_NET_RAW (run as root, as CI does): %v", err)
+		}
+		t.Fatalf("inspect packets ended early: %v\n%s", err, stderr.String())
+	default:
+	}
+	stderr.waitFor(t, "listening on lo")
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.Write([]byte("ping-from-the-test\n"))
+	io.ReadFull(c, make([]byte, 19))
+	c.Close()
+	<-served
+
+	stdout.waitFor(t, `(?s)Flags \[S\].*Flags \[S\.\].*ping-from-the-te.*Flags \[F\.\].*Flags \[F\.\].*Flags \[\.\], ack 21,`)
+	cancel() // as Ctrl-C does
+	if err := <-done; err != nil {
+		t.Fatalf("after cancel: %v", err)
+	}
+	lines := 0
+	for _, l := range strings.Split(stdout.String(), "\n") {
+		if strings.Contains(l, "Flags [") {
+			lines++
+		}
+	}
+	if want := strconv.Itoa(lines) + " packets captured, 0 dropped by kernel"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("summary %q, want %q", stderr.String(), want)
+	}
+	again, _, err := packetsRun(t, "-r", path, "-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != stdout.String() {
+		t.Errorf("the saved file reads back differently:\n%s\nwant\n%s", again, stdout.String())
+	}
+	packetsTcpdumpReads(t, path, lines)
+}
+
+// TestPacketsWithoutPrivilege runs the command in a child process that
+// lacks CAP_NET_RAW and checks that it fails with the exact fix.
+func TestPacketsWithoutPrivilege(t *testing.T) {
+	if os.Getenv("INSPECT_PACKETS_CHILD") == "1" {
+		err := run(context.Background(), []string{"packets", "-c", "1"}, os.Stdout, os.Stderr)
+		os.Exit(exitCode(err, os.Stderr))
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil || os.Geteuid() != 0 {
+		t.Skip("needs root and setpriv to drop CAP_NET_RAW for a child process")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(setpriv, "--bounding-set", "-net_raw", "--inh-caps", "-all", "--",
+		exe, "-test.run", "^TestPacketsWithoutPrivilege$")
+	cmd.Env = append(os.Environ(), "INSPECT_PACKETS_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit status: %v, want 1\n%s", err, out)
+	}
+	for _, want := range []string{"operation not permitted", "CAP_NET_RAW",
+		"sudo setcap cap_net_raw+ep " + exe, "or run it with sudo", "`go run`"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,221 @@
+//go:build linux
+
+package capture
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// liveLo opens a capture on lo for ports, or skips the test when the
+// process may not capture.
+func liveLo(t testing.TB, ports ...int) *Source {
+	t.Helper()
+	src, err := Live(Config{Interface: "lo", Ports: ports})
+	if errors.Is(err, ErrPermission) {
+		t.Skipf("live capture on lo needs CAP_NET_RAW (run as root, as CI does): %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src
+}
+
+// collect reads packets from src in a goroutine until done reports true
+// for the packets so far, or fails the test after timeout.
+func collect(t testing.TB, src *Source, timeout time.Duration, done func([]Packet) bool) []Packet {
+	t.Helper()
+	ch := make(chan Packet, 1024)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(ch)
+		var p Packet
+		for {
+			if err := src.Next(&p); err != nil {
+				errc <- err
+				return
+			}
+			ch <- p.Copy()
+		}
+	}()
+	t.Cleanup(func() {
+		src.Close()
+		for range ch {
+		}
+	})
+	var got []Packet
+	deadline := time.After(timeout)
+	for {
+		select {
+		case p, ok := <-ch:
+			if !ok {
+				t.Fatalf("capture ended after %d packets: %v", len(got), <-errc)
+			}
+			got = append(got, p)
+			if done(got) {
+				return got
+			}
+		case <-deadline:
+			for _, p := range got {
+				t.Log(Line(&p))
+			}
+			t.Fatalf("timed out after %v with %d packets", timeout, len(got))
+		}
+	}
+}
+
+// listen starts a TCP listener on 127.0.0.1 that serve handles, one
+// connection at a time, and returns its port.
+func listen(t testing.TB, network, addr string, serve func(net.Conn)) int {
+	t.Helper()
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			serve(c)
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// finished reports whether both sides sent a FIN and the last FIN was
+// acknowledged by a packet that came after it.
+func finished(ps []Packet) bool {
+	fins := 0
+	for i, p := range ps {
+		if p.Flags&FIN != 0 {
+			fins++
+			if fins == 2 {
+				return i < len(ps)-1
+			}
+		}
+	}
+	return false
+}
+
+func TestLiveLoopback(t *testing.T) {
+	t.Run("with the TPACKET_V3 ring", func(t *testing.T) { liveExchange(t, true) })
+	t.Run("with recvmmsg, as without a ring", func(t *testing.T) { liveExchange(t, false) })
+}
+
+// liveExchange captures a short TCP session on lo and checks it.
+func liveExchange(t *testing.T, ring bool) {
+	useRing = ring
+	defer func() { useRing = true }()
+	marker := []byte("socketlab-marker-7f3a")
+	port := listen(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 64)
+		io.ReadFull(c, buf[:len(marker)])
+		c.Close()
+	})
+	src := liveLo(t, port)
+	if src.LinkType().String() != "Ethernet" {
+		t.Errorf("link type of lo = %v, want Ethernet", src.LinkType())
+	}
+	if got := src.r.(*liveReader).ring != nil; got != ring {
+		t.Errorf("reading from a ring: %v, want %v", got, ring)
+	}
+	if n := src.r.(*liveReader).rcvbuf(); n < DefaultBufferBytes {
+		t.Errorf("receive buffer is %d bytes, want at least %d", n, DefaultBufferBytes)
+	}
+
+	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write(marker); err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, c) // until the server's FIN
+	c.Close()
+
+	got := collect(t, src, 10*time.Second, finished)
+	for _, p := range got {
+		t.Log(Line(&p))
+	}
+
+	t.Run("the handshake comes first", func(t *testing.T) {
+		want := []Flags{SYN, SYN | ACK, ACK}
+		for i, f := range want {
+			if got[i].Flags != f {
+				t.Errorf("packet %d has flags %v, want %v", i+1, got[i].Flags, f)
+			}
+		}
+		if got[0].Dir != ClientToServer || got[1].Dir != ServerToClient {
+			t.Errorf("directions %v, %v; want client→server, server→client", got[0].Dir, got[1].Dir)
+		}
+		if got[0].Seq != 0 || got[1].Ack != 1 || got[2].Seq != 1 || got[2].Ack != 1 {
+			t.Errorf("relative numbers: SYN seq %d, SYN-ACK ack %d, ACK seq %d ack %d; want 0, 1, 1, 1",
+				got[0].Seq, got[1].Ack, got[2].Seq, got[2].Ack)
+		}
+	})
+	t.Run("each packet appears exactly once", func(t *testing.T) {
+		type id struct {
+			dir      Dir
+			seq, ack uint32
+			flags    Flags
+			n        int
+		}
+		seen := map[id]int{}
+		for i, p := range got {
+			k := id{p.Dir, p.RawSeq, p.RawAck, p.Flags, p.Len}
+			if j, ok := seen[k]; ok {
+				t.Errorf("packet %d repeats packet %d: %s", i+1, j+1, Line(&p))
+			}
+			seen[k] = i
+		}
+	})
+	t.Run("the marker is in one packet", func(t *testing.T) {
+		n := 0
+		for _, p := range got {
+			if bytes.Contains(p.Payload, marker) {
+				n++
+				if p.Flags != PSH|ACK || p.Seq != 1 || p.Len != len(marker) {
+					t.Errorf("marker packet: %s", Line(&p))
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("marker seen in %d packets, want 1", n)
+		}
+	})
+	src.Close()
+	if st := src.Stats(); st.Drops != 0 || st.Packets != uint64(len(got)) {
+		t.Errorf("stats %+v, want %d packets and no drops", st, len(got))
+	}
+}
+
+func TestLiveCloseUnblocksNext(t *testing.T) {
+	src := liveLo(t, 1) // nothing talks on port 1
+	errc := make(chan error)
+	go func() {
+		var p Packet
+		errc <- src.Next(&p)
+	}()
+	src.Close()
+	select {
+	case err := <-errc:
+		if err != io.EOF {
+			t.Errorf("Next after Close = %v, want io.EOF", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Next still waits 5s after Close")
+	}
+}

@@ -1,0 +1,165 @@
+package capture
+
+import (
+	"errors"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/gopacket/layers"
+	"golang.org/x/net/bpf"
+)
+
+// The defaults Live uses for a zero Config field.
+const (
+	DefaultSnapLen     = 262144  // loopback GSO frames exceed 64 KiB
+	DefaultBufferBytes = 8 << 20 // the kernel's receive buffer
+)
+
+// Config describes a live capture.
+type Config struct {
+	Interface   string // "lo" when empty
+	Ports       []int  // TCP ports to keep; every TCP segment when empty
+	SnapLen     int    // bytes kept of each frame; DefaultSnapLen when 0
+	BufferBytes int    // socket receive buffer; DefaultBufferBytes when 0
+}
+
+// errSourceClosed ends a read interrupted by Close.
+var errSourceClosed = errors.New("capture: source closed")
+
+// frameReader is where a Source gets frames from: a live socket or a file.
+type frameReader interface {
+	next() (frame []byte, ts time.Time, wireLen int, err error)
+	stats() (drops uint64)
+	close() error
+}
+
+// Source delivers decoded TCP segments from a live interface or a pcap
+// file. Next, SetPorts and LinkType must be called from one goroutine;
+// Stats and Close may be called from any goroutine, also while Next waits.
+type Source struct {
+	name     string
+	r        frameReader
+	dec      *decoder
+	snapLen  int
+	packets  atomic.Uint64
+	skipped  atomic.Uint64
+	filter   []int // user-space port filter (files only)
+	closed   atomic.Bool
+	snapshot atomic.Pointer[Stats]
+}
+
+// Live opens a live capture on cfg.Interface that keeps the TCP segments
+// of cfg.Ports. It needs CAP_NET_RAW: without it the error matches
+// errors.Is(err, ErrPermission), and PermissionHelp says what to run.
+// Live captures are supported on Linux only.
+func Live(cfg Config) (*Source, error) {
+	if cfg.Interface == "" {
+		cfg.Interface = "lo"
+	}
+	if cfg.SnapLen <= 0 {
+		cfg.SnapLen = DefaultSnapLen
+	}
+	if cfg.BufferBytes <= 0 {
+		cfg.BufferBytes = DefaultBufferBytes
+	}
+	r, link, err := openLive(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dec, err := newDecoder(link)
+	if err != nil {
+		r.close()
+		return nil, err
+	}
+	dec.ports = cfg.Ports
+	return &Source{name: cfg.Interface, r: r, dec: dec, snapLen: cfg.SnapLen}, nil
+}
+
+// Name returns the interface name or the file path.
+func (s *Source) Name() string { return s.name }
+
+// LinkType returns the link type of the frames, as a pcap file names it.
+func (s *Source) LinkType() layers.LinkType { return s.dec.link }
+
+// SnapLen returns the largest number of bytes kept of a frame.
+func (s *Source) SnapLen() int { return s.snapLen }
+
+// SetPorts sets the server ports. A file source then delivers only the
+// segments to or from them (a live source is already filtered by the
+// kernel); both use them to tell client from server when the SYN was
+// not captured. Calling it with no ports delivers every TCP segment.
+func (s *Source) SetPorts(ports []int) {
+	s.dec.ports = ports
+	if _, ok := s.r.(*fileReader); ok {
+		s.filter = ports
+	}
+}
+
+// Next fills p with the next TCP segment, waiting for one on a live
+// source. p.Payload and p.Frame alias the source's buffer and are valid
+// only until the next call; use p.Copy to keep them. A frame that cannot
+// be decoded is returned with p.Malformed set; frames that are not TCP
+// are passed over and counted in Stats().Skipped.
+//
+// Next returns io.EOF at the end of a file and after Close. Reading a
+// well-formed segment does not allocate.
+func (s *Source) Next(p *Packet) error {
+	for {
+		frame, ts, wire, err := s.r.next()
+		if err != nil {
+			if err == errSourceClosed || s.closed.Load() {
+				return io.EOF
+			}
+			return err
+		}
+		if !s.dec.decode(frame, ts, wire, p) {
+			s.skipped.Add(1)
+			continue
+		}
+		if s.filter != nil && p.Malformed == "" &&
+			!hasPort(s.filter, p.Src.Port()) && !hasPort(s.filter, p.Dst.Port()) {
+			s.skipped.Add(1)
+			continue
+		}
+		s.packets.Add(1)
+		return nil
+	}
+}
+
+// Stats returns the packets delivered so far and the frames the kernel
+// dropped because the reader fell behind (always 0 for files).
+func (s *Source) Stats() Stats {
+	if st := s.snapshot.Load(); st != nil {
+		return *st
+	}
+	return Stats{Packets: s.packets.Load(), Drops: s.r.stats(), Skipped: s.skipped.Load()}
+}
+
+// Close stops the source: a Next waiting for a packet returns io.EOF.
+// Stats keeps reporting the final counts. A live source on Linux reads
+// from memory shared with the kernel, which only the reading goroutine
+// may free, since packets point into it: it is freed when Next returns
+// io.EOF, so a reader that stops early should call Next once more after
+// Close.
+func (s *Source) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	drops := s.r.stats()
+	err := s.r.close()
+	s.snapshot.Store(&Stats{Packets: s.packets.Load(), Drops: drops, Skipped: s.skipped.Load()})
+	return err
+}
+
+// outgoingPrefix drops frames the kernel marks PACKET_OUTGOING, for
+// kernels without PACKET_IGNORE_OUTGOING. The jumps of the program that
+// follows are relative, so it can be appended unchanged.
+func outgoingPrefix() []bpf.RawInstruction {
+	raw, _ := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtType},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: 4, SkipFalse: 1},
+		bpf.RetConstant{Val: 0},
+	})
+	return raw
+}
