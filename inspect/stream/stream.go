@@ -239,9 +239,13 @@ func (c *conv) append(dir capture.Dir, data []byte, max int) {
 			c.Chunks = c.Chunks[1:]
 			continue
 		}
-		// Keep the tail of the first chunk in a fresh slice, so the
-		// dropped head can be freed.
-		first.Data = append([]byte(nil), first.Data[over:]...)
+		// Reslice rather than copy: a one-way flood trims on every
+		// segment, and copying the kept tail each time cost a full
+		// MaxBytes per segment. The dropped head is freed when the next
+		// append outgrows the array (append copies only the live part)
+		// or the chunk itself is dropped, so memory stays within a small
+		// multiple of max.
+		first.Data = first.Data[over:]
 		c.held -= over
 		c.Dropped += int64(over)
 	}
