@@ -2,11 +2,163 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/socketlab/socketlab/inspect/sockets"
 )
 
-// runSockets is not written yet.
+// runSockets prints the socket table once: inspect sockets [-port N]
+// [-path P] [-all] [-json].
 func runSockets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("inspect sockets: not written yet")
+	fs := flag.NewFlagSet("inspect sockets", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ports := &socketPorts{ports: []int{defaultSocketsPort}}
+	paths := &socketPaths{paths: []string{defaultSocketsPath()}}
+	fs.Var(ports, "port", "show TCP sockets with this local or remote `port`; repeat the flag or give a list (3008,3009)")
+	fs.Var(paths, "path", "show Unix sockets bound to this socket `file` and their peers; repeatable")
+	all := fs.Bool("all", false, "show every TCP and Unix socket on the machine")
+	asJSON := fs.Bool("json", false, "print a JSON array instead of a table")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "usage: inspect sockets [-port N] [-path P] [-all] [-json]\n\n"+
+			"Print the TCP and Unix sockets of the labs once, like ss -tanpx.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return usageError{fmt.Errorf("inspect sockets: unexpected argument %q", fs.Arg(0))}
+	}
+
+	f := sockets.Filter{Ports: ports.ports, Paths: paths.paths, All: *all}
+	snap, err := sockets.Read(f)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		list := snap.Sockets
+		if list == nil {
+			list = []sockets.Socket{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(list); err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(stderr, noSocketsHint(f))
+		}
+		return nil
+	}
+	if len(snap.Sockets) == 0 {
+		_, err := fmt.Fprintln(stdout, noSocketsHint(f))
+		return err
+	}
+	return sockets.WriteTable(stdout, snap.Sockets)
+}
+
+// defaultSocketsPort is the labs' TCP port.
+const defaultSocketsPort = 3008
+
+// defaultSocketsPath returns the labs' Unix socket path.
+func defaultSocketsPath() string { return filepath.Join(os.TempDir(), "socketlab.sock") }
+
+// noSocketsHint says that nothing matched f and what to run so that
+// something does.
+func noSocketsHint(f sockets.Filter) string {
+	if f.All {
+		return "no TCP or Unix socket found"
+	}
+	var where []string
+	for _, p := range f.Ports {
+		where = append(where, ":"+strconv.Itoa(p))
+	}
+	where = append(where, f.Paths...)
+	// The labs listen on 127.0.0.1:3008 and the default path unless
+	// told otherwise with -addr and -path.
+	var try []string
+	if len(f.Ports) > 0 {
+		cmd := "go run ./labs/05-broadcast server"
+		if p := f.Ports[0]; p != defaultSocketsPort {
+			cmd += " -addr 127.0.0.1:" + strconv.Itoa(p)
+		}
+		try = append(try, cmd)
+	}
+	if len(f.Paths) > 0 {
+		cmd := "go run ./labs/07-ipc server"
+		if p := f.Paths[0]; p != defaultSocketsPath() {
+			cmd += " -path " + p
+		}
+		try = append(try, cmd)
+	}
+	return "no socket on " + strings.Join(where, " or ") +
+		" — try: " + strings.Join(try, ", or ")
+}
+
+// socketPorts is the -port flag: a port, repeatable, or a comma list.
+// The first use replaces the default.
+type socketPorts struct {
+	ports []int
+	set   bool
+}
+
+func (p *socketPorts) String() string {
+	if p == nil {
+		return ""
+	}
+	s := make([]string, len(p.ports))
+	for i, n := range p.ports {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
+func (p *socketPorts) Set(v string) error {
+	if !p.set {
+		p.ports, p.set = nil, true
+	}
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q is not a port number (1-65535)", f)
+		}
+		p.ports = append(p.ports, n)
+	}
+	return nil
+}
+
+// socketPaths is the -path flag, repeatable. The first use replaces the
+// default.
+type socketPaths struct {
+	paths []string
+	set   bool
+}
+
+func (p *socketPaths) String() string {
+	if p == nil {
+		return ""
+	}
+	return strings.Join(p.paths, ",")
+}
+
+func (p *socketPaths) Set(v string) error {
+	if v == "" {
+		return fmt.Errorf("empty path")
+	}
+	if !p.set {
+		p.paths, p.set = nil, true
+	}
+	p.paths = append(p.paths, v)
+	return nil
 }

@@ -1,0 +1,407 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+	"go.uber.org/goleak"
+
+	"github.com/socketlab/socketlab/inspect/tap"
+)
+
+// demoWait bounds every wait in the demo tests.
+const demoWait = 30 * time.Second
+
+func TestDemoFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"an unknown flag is a usage error", []string{"-x"}, "flag provided but not defined: -x"},
+		{"a pace of zero is a usage error", []string{"-pace", "0s"}, "-pace 0s"},
+		{"a pace that is not a duration is a usage error", []string{"-pace", "fast"}, `invalid value "fast"`},
+		{"an extra argument is a usage error", []string{"more"}, `unexpected argument "more"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := run(context.Background(), append([]string{"demo"}, tc.args...), io.Discard, io.Discard)
+			var ue usageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("err = %v, want a usageError", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+			if code := exitCode(err, io.Discard); code != 2 {
+				t.Errorf("exit status %d, want 2", code)
+			}
+		})
+	}
+
+	t.Run("-h prints the help and exits 0", func(t *testing.T) {
+		var stdout bytes.Buffer
+		err := run(context.Background(), []string{"demo", "-h"}, &stdout, io.Discard)
+		if !errors.Is(err, flag.ErrHelp) || exitCode(err, io.Discard) != 0 {
+			t.Errorf("err = %v, want flag.ErrHelp (exit 0)", err)
+		}
+		for _, want := range []string{"usage: inspect demo", "-pace", "-no-ui", "-contrast", "-once"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("help lacks %q:\n%s", want, stdout.String())
+			}
+		}
+	})
+}
+
+func TestDemoPlainLog(t *testing.T) {
+	demoNoLeaks(t)
+	out := newDemoOutput()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"demo", "-no-ui", "-pace", "1ms"}, out, out) }()
+
+	// Wait for a whole visitor round, the last visitor coming through
+	// the tap, then stop as Ctrl-C would.
+	out.waitFor(t, `(?m) Radia +tap +left`)
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(demoWait):
+		t.Fatalf("runDemo still running %v after cancel:\n%s", demoWait, out)
+	}
+	text := out.String()
+	if err != nil {
+		t.Fatalf("runDemo: %v\n%s", err, text)
+	}
+
+	t.Run("it says how to watch the room", func(t *testing.T) {
+		m := regexp.MustCompile(`(?m)^  go run \./cmd/inspect -port (\d+) -path (\S+)$`).FindStringSubmatch(text)
+		if m == nil {
+			t.Fatalf("no inspect command in the output:\n%s", text)
+		}
+		if !strings.Contains(text, "tcp door   127.0.0.1:"+m[1]+"\n") {
+			t.Errorf("the command's port %s is not the TCP door's", m[1])
+		}
+		if _, err := os.Lstat(m[2]); !os.IsNotExist(err) {
+			t.Errorf("the chat's socket file %s is still there (%v)", m[2], err)
+		}
+		if !strings.Contains(text, "(-no-ui: plain log)") {
+			t.Errorf("the output does not say why it is a plain log")
+		}
+	})
+
+	t.Run("it shows the banner once and the tapped bytes", func(t *testing.T) {
+		if n := strings.Count(text, tap.Banner); n != 1 {
+			t.Errorf("the tap banner appears %d times, want once", n)
+		}
+		for _, want := range []string{
+			`tap #1   c>s 44 bytes "hello over a Unix socket too, through a tap\n"`,
+			` Grace   tap   < User 1: hello over TCP`,
+			` Linus   unix  > hello over a Unix socket`,
+			` Ada     tcp   < User 3: hello over a Unix socket too, through a tap`,
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the output lacks %q:\n%s", want, text)
+			}
+		}
+		if !regexp.MustCompile(`(?m)^\S+ room {10}\S`).MatchString(text) {
+			t.Errorf("the output has none of the room's log lines:\n%s", text)
+		}
+	})
+
+	t.Run("it says whether the UI could capture", func(t *testing.T) {
+		if !regexp.MustCompile(`(?m)^  capture    (on|off): `).MatchString(text) {
+			t.Errorf("no capture line in the output:\n%s", text)
+		}
+	})
+
+	t.Run("it ends with a summary", func(t *testing.T) {
+		if !regexp.MustCompile(`demo: stopped after \d+ clients joined`).MatchString(text) {
+			t.Errorf("no summary at the end:\n%s", text)
+		}
+	})
+}
+
+func TestDemoOnce(t *testing.T) {
+	demoNoLeaks(t)
+	out := newDemoOutput()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"demo", "-once", "-pace", "1ms"}, out, out)
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("runDemo: %v\n%s", err, out)
+		}
+	case <-time.After(demoWait):
+		t.Fatalf("-once still running after %v:\n%s", demoWait, out)
+	}
+	want := "demo: stopped after 3 clients joined and 7 chat lines; " +
+		"the tap relayed 99 bytes c>s and 246 bytes s>c\n"
+	if text := out.String(); !strings.HasSuffix(text, want) {
+		t.Errorf("the output does not end with %q:\n%s", want, text)
+	}
+}
+
+func TestDemoOpensTheUI(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		stop func(cancel context.CancelFunc, screen tcell.SimulationScreen)
+	}{
+		{"q quits and leaves nothing behind", func(_ context.CancelFunc, s tcell.SimulationScreen) {
+			s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+		}},
+		{"SIGTERM quits and leaves nothing behind", func(cancel context.CancelFunc, _ tcell.SimulationScreen) {
+			cancel() // what SIGTERM does through main's context
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			demoNoLeaks(t)
+			screen := tcell.NewSimulationScreen("UTF-8")
+			apps := make(chan *tview.Application, 1)
+			drawn := make(chan struct{}, 1)
+			env := tuiEnv{screen: screen, ready: func(app *tview.Application) {
+				screen.SetSize(160, 45)
+				app.SetAfterDrawFunc(func(tcell.Screen) {
+					select {
+					case drawn <- struct{}{}:
+					default:
+					}
+				})
+				apps <- app
+			}}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			out := newDemoOutput()
+			done := make(chan error, 1)
+			go func() { done <- runDemoWith(ctx, []string{"-pace", "1ms"}, out, out, env) }()
+
+			var app *tview.Application
+			select {
+			case app = <-apps:
+			case err := <-done:
+				t.Fatalf("runDemo returned %v before the UI opened:\n%s", err, out)
+			case <-time.After(demoWait):
+				t.Fatal("the UI never opened")
+			}
+			// The socket table shows the Unix door and the tap, and the
+			// Packets pane the tap's data, under the tap's banner.
+			text := demoWaitScreen(t, app, screen, drawn, "chat.sock", "tap.sock",
+				"tap data", tap.Banner)
+			path := regexp.MustCompile(`/tmp/sl\d+/chat\.sock`).FindString(text)
+
+			tc.stop(cancel, screen)
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("runDemo: %v\n%s", err, out)
+				}
+			case <-time.After(demoWait):
+				t.Fatal("the demo's UI did not stop")
+			}
+			if !strings.Contains(out.String(), "demo: stopped after") {
+				t.Errorf("no summary after the UI closed:\n%s", out)
+			}
+			if _, err := os.Lstat(path); path == "" || !os.IsNotExist(err) {
+				t.Errorf("the chat's socket file %q is still there (%v)", path, err)
+			}
+		})
+	}
+}
+
+// TestDemoSignals runs the real inspect main in a child process (this
+// test binary, re-run as TestDemoChildProcess) and stops it with a signal.
+func TestDemoSignals(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String()+" stops everything and exits 0", func(t *testing.T) {
+			out := newDemoOutput()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestDemoChildProcess$")
+			cmd.Env = append(os.Environ(), "SOCKETLAB_DEMO_CHILD=demo\n-pace\n1ms")
+			cmd.Stdout, cmd.Stderr = out, out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var waitErr error
+			exited := make(chan struct{})
+			go func() {
+				waitErr = cmd.Wait()
+				close(exited)
+			}()
+			t.Cleanup(func() {
+				cmd.Process.Kill() // fails harmlessly if it has exited
+				<-exited
+			})
+			text := out.waitFor(t, `(?m) Grace +tap +< `)
+			path := regexp.MustCompile(`(?m)^  unix door  (\S+)$`).FindStringSubmatch(text)
+			if path == nil {
+				t.Fatalf("no unix door in the output:\n%s", text)
+			}
+			if _, err := os.Lstat(path[1]); err != nil {
+				t.Fatalf("the chat's socket file is not there while it runs: %v", err)
+			}
+
+			cmd.Process.Signal(sig)
+			select {
+			case <-exited:
+				if waitErr != nil {
+					t.Fatalf("child: %v\n%s", waitErr, out)
+				}
+			case <-time.After(demoWait):
+				t.Fatalf("child still running after %v:\n%s", sig, out)
+			}
+			if _, err := os.Lstat(path[1]); !os.IsNotExist(err) {
+				t.Errorf("socket file left behind: %v", err)
+			}
+			if !strings.Contains(out.String(), "demo: stopped after") {
+				t.Errorf("no summary at the end:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestDemoWithoutPrivilege runs the demo in a child process that lacks
+// CAP_NET_RAW: it still runs, and says that the UI would show the tap
+// only and how to enable capture.
+func TestDemoWithoutPrivilege(t *testing.T) {
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil || os.Geteuid() != 0 {
+		t.Skip("needs root and setpriv to drop CAP_NET_RAW for a child process")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), demoWait)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, setpriv, "--bounding-set", "-net_raw",
+		"--inh-caps", "-all", "--", os.Args[0], "-test.run=^TestDemoChildProcess$")
+	cmd.Env = append(os.Environ(), "SOCKETLAB_DEMO_CHILD=demo\n-once\n-pace\n1ms")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"capture    off: no CAP_NET_RAW, so the UI shows the tap only; " +
+			"to capture: sudo setcap cap_net_raw+ep ",
+		`c>s 44 bytes "hello over a Unix socket too, through a tap\n"`,
+		"demo: stopped after 3 clients joined",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestDemoChildProcess is not a test: TestDemoSignals runs it in a child
+// process to call main with the arguments in SOCKETLAB_DEMO_CHILD.
+func TestDemoChildProcess(t *testing.T) {
+	args := os.Getenv("SOCKETLAB_DEMO_CHILD")
+	if args == "" {
+		t.Skip("run by TestDemoSignals in a child process")
+	}
+	os.Args = append([]string{"inspect"}, strings.Split(args, "\n")...)
+	main()
+}
+
+// demoOutput is a goroutine-safe buffer that can wait for its contents
+// to match a pattern.
+type demoOutput struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newDemoOutput() *demoOutput { return &demoOutput{changed: make(chan struct{}, 1)} }
+
+func (o *demoOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	select {
+	case o.changed <- struct{}{}:
+	default:
+	}
+	return o.buf.Write(p)
+}
+
+func (o *demoOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// waitFor waits until the output matches the regular expression re and
+// returns the output.
+func (o *demoOutput) waitFor(t testing.TB, re string) string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.After(demoWait)
+	for {
+		if s := o.String(); rx.MatchString(s) {
+			return s
+		}
+		select {
+		case <-o.changed:
+		case <-deadline:
+			t.Fatalf("output never matched %s:\n%s", re, o.String())
+		}
+	}
+}
+
+// demoWaitScreen waits, draw by draw, until the screen shows every one of
+// want.
+func demoWaitScreen(t testing.TB, app *tview.Application, screen tcell.SimulationScreen,
+	drawn <-chan struct{}, want ...string) string {
+	t.Helper()
+	deadline := time.After(demoWait)
+	for {
+		var b strings.Builder
+		app.QueueUpdate(func() {
+			cells, w, h := screen.GetContents()
+			for y := range h {
+				for x := range w {
+					if rs := cells[y*w+x].Runes; len(rs) > 0 {
+						b.WriteString(string(rs))
+					} else {
+						b.WriteByte(' ')
+					}
+				}
+				b.WriteByte('\n')
+			}
+		})
+		text := b.String()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return text
+		}
+		select {
+		case <-drawn:
+		case <-deadline:
+			t.Fatalf("the screen never showed %q:\n%s", missing, text)
+		}
+	}
+}
+
+// demoNoLeaks fails the test if it leaves goroutines behind that were
+// not running when it started.
+func demoNoLeaks(t testing.TB) {
+	t.Helper()
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+}

@@ -1,0 +1,186 @@
+package sockets
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// This file asks the kernel's sock_diag netlink service for the facts
+// /proc leaves out. The request and reply layouts are those of
+// linux/sock_diag.h, linux/unix_diag.h and linux/inet_diag.h; x/sys/unix
+// has the constants of netlink but not these structures.
+
+// unixExtra is what sock_diag adds to a line of /proc/net/unix.
+type unixExtra struct {
+	peer         uint64 // inode of the other end of a connected socket
+	recvQ, sendQ uint32
+}
+
+// listenExtra is what sock_diag adds to a listening TCP socket.
+type listenExtra struct {
+	backlog  uint32 // the accept queue's limit, ss's Send-Q
+	v6Only   bool   // IPV6_V6ONLY: an IPv6 socket that refuses IPv4
+	knownV6O bool   // the kernel reported v6Only
+}
+
+const (
+	diagUnixReqLen = 24 // struct unix_diag_req
+	diagUnixMsgLen = 16 // struct unix_diag_msg
+	diagInetReqLen = 56 // struct inet_diag_req_v2
+	diagInetMsgLen = 72 // struct inet_diag_msg
+
+	udiagShowPeer  = 0x04
+	udiagShowRQLen = 0x10
+	unixDiagPeer   = 2 // UNIX_DIAG_PEER
+	unixDiagRQLen  = 4 // UNIX_DIAG_RQLEN
+
+	inetDiagSKV6Only = 11 // INET_DIAG_SKV6ONLY
+	tcpListen        = 10
+)
+
+// diagConn is a netlink sock_diag socket and its receive buffer, reused
+// by every dump of one Read.
+type diagConn struct {
+	fd  int
+	buf []byte
+	seq uint32
+}
+
+func openDiag(buf []byte) (*diagConn, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	// A reply never takes this long; the timeout only makes sure a
+	// misbehaving kernel cannot hang the inspector.
+	tv := unix.NsecToTimeval(int64(2 * time.Second))
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("setsockopt", err)
+	}
+	return &diagConn{fd: fd, buf: buf}, nil
+}
+
+func (c *diagConn) Close() error { return unix.Close(c.fd) }
+
+// dump sends a SOCK_DIAG_BY_FAMILY dump request with body req and calls
+// fn with the body of every reply message until the kernel says done.
+func (c *diagConn) dump(req []byte, fn func(msg []byte)) error {
+	c.seq++
+	msg := make([]byte, unix.SizeofNlMsghdr+len(req))
+	ne := binary.NativeEndian
+	ne.PutUint32(msg[0:], uint32(len(msg)))
+	ne.PutUint16(msg[4:], unix.SOCK_DIAG_BY_FAMILY)
+	ne.PutUint16(msg[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint32(msg[8:], c.seq)
+	copy(msg[unix.SizeofNlMsghdr:], req)
+	if err := unix.Sendto(c.fd, msg, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return os.NewSyscallError("sendto", err)
+	}
+	for {
+		n, _, err := unix.Recvfrom(c.fd, c.buf, 0)
+		if err != nil {
+			return os.NewSyscallError("recvfrom", err)
+		}
+		b := c.buf[:n]
+		for len(b) >= unix.SizeofNlMsghdr {
+			l := int(ne.Uint32(b[0:]))
+			typ := ne.Uint16(b[4:])
+			seq := ne.Uint32(b[8:])
+			if l < unix.SizeofNlMsghdr || l > len(b) {
+				return fmt.Errorf("sock_diag: bad message length %d", l)
+			}
+			body := b[unix.SizeofNlMsghdr:l]
+			if next := nlAlign(l); next < len(b) {
+				b = b[next:]
+			} else {
+				b = nil
+			}
+			if seq != c.seq {
+				continue
+			}
+			switch typ {
+			case unix.NLMSG_DONE:
+				return nil
+			case unix.NLMSG_ERROR:
+				if len(body) >= 4 {
+					if e := int32(ne.Uint32(body)); e < 0 {
+						return os.NewSyscallError("sock_diag", unix.Errno(-e))
+					}
+				}
+				return nil
+			}
+			fn(body)
+		}
+	}
+}
+
+// unixExtras returns the peer and queue lengths of every Unix socket,
+// by inode.
+func (c *diagConn) unixExtras(into map[uint64]unixExtra) error {
+	var req [diagUnixReqLen]byte
+	ne := binary.NativeEndian
+	req[0] = unix.AF_UNIX
+	ne.PutUint32(req[4:], ^uint32(0)) // every state
+	ne.PutUint32(req[12:], udiagShowPeer|udiagShowRQLen)
+	return c.dump(req[:], func(m []byte) {
+		if len(m) < diagUnixMsgLen {
+			return
+		}
+		ino := uint64(ne.Uint32(m[4:]))
+		var x unixExtra
+		eachAttr(m[diagUnixMsgLen:], func(typ uint16, v []byte) {
+			switch {
+			case typ == unixDiagPeer && len(v) >= 4:
+				x.peer = uint64(ne.Uint32(v))
+			case typ == unixDiagRQLen && len(v) >= 8:
+				x.recvQ, x.sendQ = ne.Uint32(v), ne.Uint32(v[4:])
+			}
+		})
+		into[ino] = x
+	})
+}
+
+// listeners returns the listening TCP sockets of family (AF_INET or
+// AF_INET6), by inode.
+func (c *diagConn) listeners(family uint8, into map[uint64]listenExtra) error {
+	var req [diagInetReqLen]byte
+	req[0] = family
+	req[1] = unix.IPPROTO_TCP
+	binary.NativeEndian.PutUint32(req[4:], 1<<tcpListen)
+	return c.dump(req[:], func(m []byte) {
+		if len(m) < diagInetMsgLen {
+			return
+		}
+		ne := binary.NativeEndian
+		x := listenExtra{backlog: ne.Uint32(m[60:])}
+		eachAttr(m[diagInetMsgLen:], func(typ uint16, v []byte) {
+			if typ == inetDiagSKV6Only && len(v) >= 1 {
+				x.v6Only, x.knownV6O = v[0] != 0, true
+			}
+		})
+		into[uint64(ne.Uint32(m[68:]))] = x
+	})
+}
+
+// eachAttr calls fn for each netlink attribute (struct rtattr) in b.
+func eachAttr(b []byte, fn func(typ uint16, v []byte)) {
+	for len(b) >= 4 {
+		l := int(binary.NativeEndian.Uint16(b))
+		if l < 4 || l > len(b) {
+			return
+		}
+		fn(binary.NativeEndian.Uint16(b[2:]), b[4:l])
+		if next := nlAlign(l); next < len(b) {
+			b = b[next:]
+		} else {
+			return
+		}
+	}
+}
+
+func nlAlign(n int) int { return (n + 3) &^ 3 }

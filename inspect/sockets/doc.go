@@ -1,0 +1,49 @@
+// Package sockets reads the machine's TCP and Unix socket tables and
+// turns them into plain snapshots that the inspector's views print.
+//
+// Read parses /proc/net/tcp, /proc/net/tcp6 and /proc/net/unix, keeps
+// the sockets a Filter selects, and finds the process that owns each one
+// by following the socket:[INODE] links under /proc/PID/fd. On Linux it
+// also asks the kernel over netlink (sock_diag) for what /proc leaves
+// out: which Unix socket is connected to which, the queues of Unix
+// sockets, the backlog limit of listeners, and whether an IPv6 socket
+// bound to [::] also accepts IPv4. When netlink is not available the
+// table still lists every socket; those facts are then zero, or guessed
+// where Socket has a field that says so (DualStackGuess).
+//
+// What the table can and cannot know:
+//
+//   - A process's sockets are attributed to it only when this program
+//     may read its /proc/PID/fd: other users' processes show no pid
+//     unless it runs as root, like ss -p, and processes of another pid
+//     namespace (container) show none at all.
+//   - A TCP socket in TIME_WAIT or still in the handshake (SYN_RECV) is
+//     owned by the kernel, not a process: it has inode 0 and no pid.
+//   - A connection not yet accepted has inode 0 and no process, on TCP
+//     and on Unix; the client end of such a Unix connection has no known
+//     peer until the server calls Accept.
+//   - For a listening TCP socket RecvQ is the number of connections
+//     waiting in the accept queue; /proc does not show the backlog
+//     limit that ss prints as Send-Q; netlink does, and Read puts it
+//     in SendQ (0 without netlink).
+//   - The client end of a Unix stream connection usually has no path:
+//     connect gives it an unnamed address. The server side of the same
+//     connection (the socket Accept returns) carries the listener's
+//     path. Only the kernel's peer information, from netlink, links the
+//     unnamed end to its server; without it an unnamed end matches a
+//     path filter only under Filter.All.
+//
+// Reading the owners costs one readlink per open file on the machine,
+// the largest part of a Read with thousands of sockets. Read therefore
+// remembers where it found each socket it returned and checks just that
+// file the next time; a socket whose owner it could not see is looked
+// for again after ten seconds.
+//
+// The formatting helpers (Columns, Rows, WriteTable, Explain and the
+// cell functions) are plain Go, so the terminal UI and the inspect
+// sockets command print the same text. They quote paths and process
+// names that hold unprintable characters; a UI that interprets markup
+// in text must still escape it.
+//
+// All functions may be called from any goroutine.
+package sockets

@@ -1,0 +1,300 @@
+package sockets
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// procRoot is where Read finds the proc file system.
+const procRoot = "/proc"
+
+// scratch is the memory one Read works in: line and netlink buffers and
+// the map of wanted inodes to their owners. Reads reuse it through scratchPool, so a table
+// refreshed every second does not allocate it each time.
+type scratch struct {
+	buf4, buf6, link []byte
+	owners           map[uint64]fdRef
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{
+		buf4:   make([]byte, 64<<10),
+		buf6:   make([]byte, 64<<10),
+		link:   make([]byte, 64),
+		owners: make(map[uint64]fdRef),
+	}
+}}
+
+// Read returns the sockets f selects, sorted (see Sort), with their
+// owning processes. It returns an error only if a socket table cannot be
+// read; facts it cannot learn (another user's pid, Unix peers without
+// netlink) are left zero. It may be called from any goroutine.
+//
+// With thousands of sockets most of the time goes to the kernel walking
+// its hash tables and to one readlink per socket to find its owner. Read
+// remembers where it found each socket's owner, so that the next Read, a
+// second later, checks those files instead of walking every process's;
+// and it does that check and reads the TCP table on two more goroutines,
+// both finished when it returns, while it reads the TCP6 and Unix tables.
+func Read(f Filter) (Snapshot, error) {
+	start := time.Now()
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+
+	var tcp4, rest []Socket
+	var err4, errRest error
+	var wg sync.WaitGroup
+	wg.Go(func() { confirmCached(procRoot, sc.link) })
+	if f.All || len(f.Ports) > 0 {
+		wg.Go(func() { tcp4, err4 = readTCP(procRoot+"/net/tcp", unix.AF_INET, f, sc.buf4) })
+		rest, errRest = readTCP(procRoot+"/net/tcp6", unix.AF_INET6, f, sc.buf6)
+	}
+	if errRest == nil && (f.All || len(f.Paths) > 0) {
+		var us []Socket
+		us, errRest = readUnix(f, sc.buf6)
+		rest = append(rest, us...)
+	}
+	wg.Wait()
+	if err := cmp.Or(err4, errRest); err != nil {
+		return Snapshot{}, err
+	}
+	out := append(tcp4, rest...)
+
+	clear(sc.owners)
+	for _, s := range out {
+		if s.Inode != 0 {
+			sc.owners[s.Inode] = fdRef{}
+		}
+	}
+	if err := findOwners(procRoot, sc.owners, sc.buf4); err != nil {
+		return Snapshot{}, err
+	}
+	comms := make(map[int]string)
+	for i := range out {
+		pid := sc.owners[out[i].Inode].pid
+		if pid == 0 || out[i].Inode == 0 {
+			continue
+		}
+		comm, ok := comms[pid]
+		if !ok {
+			comm = readComm(procRoot + "/" + strconv.Itoa(pid))
+			comms[pid] = comm
+		}
+		out[i].PID, out[i].Process = pid, comm
+	}
+	Sort(out)
+	return Snapshot{Taken: start, Sockets: out, Took: time.Since(start)}, nil
+}
+
+// readTCP returns the sockets of the /proc/net/tcp or tcp6 table name
+// that f selects. family is AF_INET or AF_INET6 to match.
+func readTCP(name string, family uint8, f Filter, buf []byte) ([]Socket, error) {
+	var out []Socket
+	listening := false
+	err := readTable(name, func(fl *os.File) error {
+		return scanTCP(fl, buf, func(r tcpRow) {
+			if f.All || slices.Contains(f.Ports, int(r.local.Port())) ||
+				slices.Contains(f.Ports, int(r.remote.Port())) {
+				out = append(out, tcpSocket(r))
+				listening = listening || r.state == tcpListen
+			}
+		})
+	})
+	if family == unix.AF_INET6 && errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // a kernel without IPv6
+	}
+	if err != nil || !listening {
+		return out, err
+	}
+	listen := listenExtras(family, buf)
+	for i := range out {
+		if out[i].State == "LISTEN" {
+			applyListen(&out[i], listen)
+		}
+	}
+	return out, nil
+}
+
+// readUnix returns the sockets of /proc/net/unix that f selects, with
+// their peers and queues when netlink is available.
+func readUnix(f Filter, buf []byte) ([]Socket, error) {
+	var us []Socket
+	err := readTable(procRoot+"/net/unix", func(fl *os.File) error {
+		return scanUnix(fl, buf, func(r unixRow) { us = append(us, unixSocket(r)) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	if extra := unixExtras(buf); extra != nil {
+		for i := range us {
+			if us[i].Inode == 0 {
+				continue // not accepted yet: no inode to look it up by
+			}
+			x := extra[us[i].Inode]
+			us[i].PeerInode, us[i].RecvQ, us[i].SendQ = x.peer, int(x.recvQ), int(x.sendQ)
+		}
+	}
+	return matchUnix(us, f), nil
+}
+
+// readTable opens the file name and hands it to scan.
+func readTable(name string, scan func(*os.File) error) error {
+	fl, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer fl.Close()
+	if err := scan(fl); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// tcpSocket turns a parsed /proc/net/tcp row into a Socket.
+func tcpSocket(r tcpRow) Socket {
+	s := Socket{
+		Kind:       TCP,
+		Family:     "IPv4",
+		LocalAddr:  r.local.Addr().String(),
+		LocalPort:  int(r.local.Port()),
+		RemoteAddr: r.remote.Addr().String(),
+		RemotePort: int(r.remote.Port()),
+		State:      tcpStateName(r.state),
+		RecvQ:      int(r.recvQ),
+		SendQ:      int(r.sendQ),
+		Inode:      r.inode,
+	}
+	if r.local.Addr().Is6() {
+		s.Family = "IPv6"
+		s.V4Mapped = r.local.Addr().Is4In6() || r.remote.Addr().Is4In6()
+	}
+	if r.state == tcpListen {
+		// The kernel counts the accept queue in rx_queue and leaves
+		// tx_queue 0; the remote side of a listener is all zeros.
+		s.SendQ = 0
+		s.RemoteAddr, s.RemotePort = "", 0
+	}
+	return s
+}
+
+// applyListen adds what netlink knows about a listening socket: its
+// backlog and, for an IPv6 socket on [::], whether it is dual-stack.
+// Without netlink, a [::] listener is taken to be dual-stack when the
+// system default (net.ipv6.bindv6only) says so, and DualStackGuess is set.
+func applyListen(s *Socket, listen map[uint64]listenExtra) {
+	unspec6 := s.Family == "IPv6" && s.LocalAddr == "::"
+	x, ok := listen[s.Inode]
+	if ok {
+		s.SendQ = int(x.backlog)
+	}
+	if !unspec6 {
+		return
+	}
+	if ok && x.knownV6O {
+		s.DualStack = !x.v6Only
+		return
+	}
+	s.DualStack = !bindV6OnlyDefault()
+	s.DualStackGuess = true
+}
+
+// bindV6OnlyDefault reports the system default for IPV6_V6ONLY.
+func bindV6OnlyDefault() bool {
+	b, err := os.ReadFile(procRoot + "/sys/net/ipv6/bindv6only")
+	return err == nil && len(b) > 0 && b[0] == '1'
+}
+
+// unixSocket turns a parsed /proc/net/unix row into a Socket.
+func unixSocket(r unixRow) Socket {
+	return Socket{
+		Kind:   Unix,
+		Family: "unix",
+		Path:   r.path,
+		Type:   unixTypeName(r.typ),
+		State:  unixStateName(r.flags, r.state),
+		Inode:  r.inode,
+	}
+}
+
+// noNetlink makes Read behave as on a system without sock_diag; tests
+// set it to check what the table shows then.
+var noNetlink bool
+
+// listenExtras asks netlink about every listening TCP socket of family;
+// it returns an empty map if netlink is not available.
+func listenExtras(family uint8, buf []byte) map[uint64]listenExtra {
+	m := make(map[uint64]listenExtra)
+	if noNetlink {
+		return m
+	}
+	c, err := openDiag(buf)
+	if err != nil {
+		return m
+	}
+	defer c.Close()
+	if c.listeners(family, m) != nil {
+		clear(m)
+	}
+	return m
+}
+
+// unixExtras asks netlink for the peers and queues of every Unix
+// socket; it returns nil if netlink is not available.
+func unixExtras(buf []byte) map[uint64]unixExtra {
+	if noNetlink {
+		return nil
+	}
+	c, err := openDiag(buf)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	m := make(map[uint64]unixExtra)
+	if c.unixExtras(m) != nil {
+		return nil
+	}
+	return m
+}
+
+// matchUnix returns the sockets of us that f selects: those bound to one
+// of f.Paths, and those whose peer is.
+func matchUnix(us []Socket, f Filter) []Socket {
+	if f.All {
+		return us
+	}
+	matched := make(map[uint64]bool)
+	for _, s := range us {
+		if s.Path != "" && pathMatches(s.Path, f.Paths) {
+			matched[s.Inode] = true
+		}
+	}
+	var out []Socket
+	for _, s := range us {
+		if matched[s.Inode] || s.PeerInode != 0 && matched[s.PeerInode] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// pathMatches reports whether path names one of paths. Paths are
+// compared after filepath.Clean, so "/tmp//x.sock" matches "/tmp/x.sock";
+// abstract names ("@name") are compared as they are.
+func pathMatches(path string, paths []string) bool {
+	for _, p := range paths {
+		if p == path || p != "" && p[0] != '@' && filepath.Clean(p) == path {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"testing"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/socketlab/socketlab/inspect/capture"
+	"github.com/socketlab/socketlab/inspect/tap"
+)
+
+// BenchmarkBatcherAddPackets measures what a capture goroutine pays per
+// packet: copying it into the pending batch.
+func BenchmarkBatcherAddPackets(b *testing.B) {
+	bt := NewBatcher(0, 0)
+	one := []capture.Packet{seg(6, client, server, capture.PSH|capture.ACK, 1, 38, "hello [there]\n")}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%DefaultRingSize == 0 {
+			if t := bt.take(); t != nil { // what Run does each frame
+				t.reset()
+				bt.spare = t
+			}
+		}
+		bt.AddPackets(one)
+	}
+}
+
+// BenchmarkModelAddPackets measures what the UI goroutine pays per packet
+// once the ring is full: the ring slot, the connection state, the note.
+func BenchmarkModelAddPackets(b *testing.B) {
+	m := NewModel(Options{StreamFromPackets: true})
+	conv := conversation()
+	for i := 0; i < DefaultRingSize; i++ {
+		m.AddPackets(conv[i%len(conv) : i%len(conv)+1])
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		m.AddPackets(conv[i%len(conv) : i%len(conv)+1])
+	}
+}
+
+// BenchmarkDrawFullScreen measures one frame: the whole UI at 160×45 with
+// a full ring of packets.
+func BenchmarkDrawFullScreen(b *testing.B) {
+	u := fullUI(b)
+	conv := conversation()
+	for i := 0; i < DefaultRingSize; i++ {
+		u.m.AddPackets(conv[i%len(conv) : i%len(conv)+1])
+	}
+	s := tcell.NewSimulationScreen("UTF-8")
+	if err := s.Init(); err != nil {
+		b.Fatal(err)
+	}
+	defer s.Fini()
+	s.SetSize(160, 45)
+	u.SetRect(0, 0, 160, 45)
+	b.ReportAllocs()
+	for b.Loop() {
+		u.Draw(s)
+		s.Show()
+	}
+}
+
+// BenchmarkModelAddTapEvents measures what the UI goroutine pays per tap
+// data chunk once the ring is full: the ring slot, the note and the tap
+// conversation.
+func BenchmarkModelAddTapEvents(b *testing.B) {
+	m := NewModel(Options{})
+	ev := []TapEvent{{Tap: "/tmp/tap.sock → /tmp/chat.sock", Event: tap.Event{Time: t0, Conn: 1,
+		Kind: tap.Data, Dir: tap.ClientToServer, Len: 14, Data: []byte("hello [there]\n"),
+		Client: "@", Server: "unix:/tmp/chat.sock"}}}
+	for i := 0; i < DefaultRingSize; i++ {
+		m.AddTapEvents(ev)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.AddTapEvents(ev)
+	}
+}

@@ -1,0 +1,39 @@
+// Package ui is the inspector's terminal user interface, built on
+// github.com/rivo/tview. It is the only socketlab package that imports
+// tview.
+//
+// The package knows nothing about where sockets and packets come from.
+// Sources publish plain values — a sockets.Snapshot, capture.Packet
+// batches, stream Chunks, TapEvents from tap relays, capture.Stats and a
+// Status — through the Sink interface. A Batcher collects them from any number of goroutines and
+// hands them to the UI at a bounded frame rate; a Model holds them on the
+// UI goroutine; each pane (sockets, packets, bytes, stream, status bar,
+// help) is a view that draws from the Model, so every view can be drawn
+// onto a tcell.SimulationScreen in a test with hand-built values.
+//
+// Tap events (package tap) are listed in the Packets pane beside the
+// captured packets, marked as tap traffic, and their data makes up a tap
+// conversation in the Bytes and Stream panes, under tap.Banner: the bytes
+// of a Unix domain socket, which capture on lo never sees. The compare
+// view (the v key, or Options.Compare) puts one TCP connection beside one
+// tap connection. HighContrastTheme is a Theme for projectors. WriteSVG
+// draws a simulation screen as an SVG image; the screenshots in docs/img
+// are made with it, and a test keeps them equal to what the views draw.
+//
+// A typical program wires it like this:
+//
+//	u := ui.New(ui.Options{...})
+//	app := tview.NewApplication().SetRoot(u, true)
+//	b := ui.NewBatcher(size, 0)
+//	go source(b) // calls b.AddPackets, b.SetSockets, …
+//	go b.Run(ctx, time.NewTicker(ui.FrameInterval).C, func(batch *ui.Batch) {
+//		app.QueueUpdateDraw(func() { u.Apply(batch) })
+//	})
+//	app.Run()
+//
+// cmd/inspect's tui.go is the real wiring, including a clean stop.
+//
+// Unless stated otherwise, methods of Model, UI and the views must be
+// called on the UI goroutine (inside QueueUpdate or an input handler).
+// Batcher methods may be called from any goroutine.
+package ui

@@ -1,0 +1,161 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"github.com/socketlab/socketlab/inspect/sockets"
+)
+
+// socketsView is the Sockets pane: one row per socket of the latest
+// table that matches the filter, under a fixed header row, and below
+// them, in plain words, what the selected socket is.
+type socketsView struct {
+	*tview.Box
+	table  *tview.Table
+	m      *Model
+	selKey string // the selected socket, kept across refreshes
+}
+
+func newSocketsView(m *Model) *socketsView {
+	v := &socketsView{Box: tview.NewBox(), table: tview.NewTable(), m: m}
+	v.table.SetContent(socketsContent{m: m})
+	v.table.SetFixed(1, 0).SetSelectable(true, false)
+	v.table.SetSelectedStyle(m.opt.Theme.Selected)
+	v.table.SetSelectionChangedFunc(func(row, _ int) {
+		if row >= 1 && row <= len(m.shown) {
+			v.selKey = socketKey(m.shown[row-1])
+		}
+	})
+	v.SetBorder(true).SetTitle(" Sockets ")
+	return v
+}
+
+// socketKey names a socket across refreshes of the table.
+func socketKey(s sockets.Socket) string {
+	return fmt.Sprintf("%s %s %s:%d %s:%d %s %d", s.Kind, s.Family, s.LocalAddr,
+		s.LocalPort, s.RemoteAddr, s.RemotePort, s.Path, s.Inode)
+}
+
+// keepSelection selects the same socket as before the table changed, or
+// the nearest row if it is gone.
+func (v *socketsView) keepSelection() {
+	m := v.m
+	r, _ := v.table.GetSelection()
+	if r >= 1 && r <= len(m.shown) && socketKey(m.shown[r-1]) == v.selKey {
+		return
+	}
+	for i, s := range m.shown {
+		if socketKey(s) == v.selKey {
+			v.table.Select(i+1, 0)
+			return
+		}
+	}
+	// With no rows, select the header: a selection outside the table
+	// makes tview's Table loop forever on the next movement key.
+	v.table.Select(min(max(r, 1), len(m.shown)), 0)
+}
+
+// selected returns the socket on the selected row.
+func (v *socketsView) selected() (sockets.Socket, bool) {
+	r, _ := v.table.GetSelection()
+	if r < 1 || r > len(v.m.shown) {
+		return sockets.Socket{}, false
+	}
+	return v.m.shown[r-1], true
+}
+
+// InputHandler moves the selection.
+func (v *socketsView) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
+	return v.table.InputHandler()
+}
+
+// Draw draws the table and the explanation of the selected socket, or a
+// hint while the table is empty.
+func (v *socketsView) Draw(screen tcell.Screen) {
+	m, th := v.m, v.m.opt.Theme
+	v.keepSelection()
+	v.SetTitle(fmt.Sprintf(" Sockets (%d) ", len(m.shown)))
+	v.Box.DrawForSubclass(screen, v)
+	x, y, w, h := v.GetInnerRect()
+	explain := 2
+	if h < 6 {
+		explain = 0
+	}
+	v.table.SetRect(x, y, w, h-explain)
+	v.table.Draw(screen)
+	if s, ok := v.selected(); ok {
+		if explain > 0 {
+			printLines(screen, sockets.Explain(s), x+1, y+h-explain, w-2, explain, th.Dim)
+		}
+		return
+	}
+	hint := m.opt.SocketsHint
+	switch {
+	case !m.haveSockets:
+		hint = "reading the socket table…"
+	case len(m.sockets.Sockets) > 0:
+		hint = "no socket matches the filter " + strconv.Quote(m.Filter())
+	case hint == "":
+		hint = "no socket matches"
+	}
+	if h > 2 {
+		printLines(screen, hint, x+1, y+2, w-2, h-2, th.Dim)
+	}
+}
+
+type socketsContent struct {
+	tview.TableContentReadOnly
+	m *Model
+}
+
+func (c socketsContent) GetRowCount() int    { return len(c.m.shown) + 1 }
+func (c socketsContent) GetColumnCount() int { return len(sockets.Columns) }
+
+func (c socketsContent) GetCell(row, col int) *tview.TableCell {
+	th := c.m.opt.Theme
+	if col < 0 || col >= len(sockets.Columns) {
+		return nil
+	}
+	if row == 0 {
+		return tview.NewTableCell(sockets.Columns[col]).SetTextColor(th.Header).
+			SetSelectable(false)
+	}
+	if row > len(c.m.socketRows) {
+		return nil
+	}
+	cell := tview.NewTableCell(tview.Escape(c.m.socketRows[row-1][col])).SetTextColor(th.Text)
+	switch sockets.Columns[col] {
+	case "STATE":
+		cell.SetTextColor(stateColor(th, c.m.shown[row-1].State))
+	case "RECV-Q", "SEND-Q", "INODE":
+		cell.SetAlign(tview.AlignRight)
+	}
+	return cell
+}
+
+func stateColor(th Theme, state string) tcell.Color {
+	switch state {
+	case "LISTEN":
+		return th.Listen
+	case "ESTABLISHED", "CONNECTED":
+		return th.Open
+	}
+	return th.Closing
+}
+
+// printLines word-wraps text into the rectangle and prints it.
+func printLines(screen tcell.Screen, text string, x, y, w, h int, c tcell.Color) {
+	if w <= 0 {
+		return
+	}
+	for i, line := range tview.WordWrap(tview.Escape(text), w) {
+		if i >= h {
+			return
+		}
+		tview.Print(screen, line, x, y+i, w, tview.AlignLeft, c)
+	}
+}

@@ -1,0 +1,182 @@
+package ui
+
+import (
+	"github.com/socketlab/socketlab/inspect/capture"
+	"net/netip"
+	"time"
+)
+
+// streamBuf is one conversation: chunks in arrival order, bounded in bytes.
+type streamBuf struct {
+	chunks  []streamChunk
+	bytes   int
+	dropped int // bytes dropped from the front to stay within bounds
+	missing int // bytes the capture lost, when not marked in chunks
+	touched time.Time
+	seq     uint64 // bumped on every change, so views can skip redraws
+
+	client, server netip.AddrPort // the ends, when the source names them
+
+	// tap is the relay of a tap conversation, "" for a captured one;
+	// tapClient and tapServer name its ends.
+	tap, tapClient, tapServer string
+}
+
+type streamChunk struct {
+	dir  capture.Dir
+	data []byte
+	gap  int // when > 0, a marker for this many bytes not captured
+}
+
+// streamPacket adds the payload of packet r (which may be cut short of
+// r.p.Len) to its conversation, skipping bytes already added and marking
+// bytes that were never seen.
+func (m *Model) streamPacket(r *row, payload []byte) {
+	c := m.conns[r.key]
+	if c == nil {
+		return
+	}
+	i := 0
+	if r.dir == capture.ServerToClient {
+		i = 1
+	}
+	seq, end := r.p.Seq, r.p.Seq+uint32(r.p.Len)
+	if c.have[i] {
+		if int32(end-c.next[i]) <= 0 {
+			return // a retransmission of bytes already shown
+		}
+		if d := int32(c.next[i] - seq); d > 0 {
+			payload = payload[min(int(d), len(payload)):]
+			seq = c.next[i]
+		} else if d < 0 {
+			m.addGap(r.p.Time, r.p.Src, r.p.Dst, int(-d))
+		}
+	}
+	c.next[i], c.have[i] = end, true
+	m.addChunk(r.p.Time, r.p.Src, r.p.Dst, payload)
+	if missing := int(end-seq) - len(payload); missing > 0 {
+		m.addGap(r.p.Time, r.p.Src, r.p.Dst, missing)
+	}
+}
+
+// addGap marks n bytes from src to dst that were not captured.
+func (m *Model) addGap(t time.Time, src, dst netip.AddrPort, n int) {
+	s, d := m.streamOf(src, dst)
+	s.chunks = append(s.chunks, streamChunk{dir: d, gap: n})
+	s.touched = t
+	s.seq++
+}
+
+// addChunk appends data sent from src to dst to its conversation.
+func (m *Model) addChunk(t time.Time, src, dst netip.AddrPort, data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	s, d := m.streamOf(src, dst)
+	m.appendChunk(s, d, t, data)
+}
+
+// appendChunk appends data sent in direction d to conversation s,
+// dropping its oldest bytes beyond the limit.
+func (m *Model) appendChunk(s *streamBuf, d capture.Dir, t time.Time, data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	if len(data) > m.opt.StreamBytes {
+		s.dropped += len(data) - m.opt.StreamBytes
+		data = data[len(data)-m.opt.StreamBytes:]
+	}
+	if n := len(s.chunks); n > 0 && s.chunks[n-1].dir == d && s.chunks[n-1].gap == 0 {
+		s.chunks[n-1].data = append(s.chunks[n-1].data, data...)
+	} else {
+		s.chunks = append(s.chunks, streamChunk{dir: d, data: append([]byte(nil), data...)})
+	}
+	s.bytes += len(data)
+	for s.bytes > m.opt.StreamBytes || len(s.chunks) > 0 && s.chunks[0].gap > 0 {
+		c := &s.chunks[0]
+		if c.gap > 0 {
+			s.chunks = s.chunks[1:]
+			continue
+		}
+		cut := min(len(c.data), s.bytes-m.opt.StreamBytes)
+		c.data = c.data[cut:]
+		s.bytes -= cut
+		s.dropped += cut
+		if len(c.data) == 0 {
+			s.chunks = s.chunks[1:]
+		}
+	}
+	s.touched = t
+	s.seq++
+}
+
+// streamOf returns the conversation of src and dst, made if need be, and
+// the direction of src to dst in it.
+func (m *Model) streamOf(src, dst netip.AddrPort) (*streamBuf, capture.Dir) {
+	k := keyOf(src, dst)
+	s := m.streams[k]
+	if s == nil {
+		if len(m.streams) >= m.opt.Streams {
+			m.dropOldestStream()
+		}
+		s = &streamBuf{}
+		m.streams[k] = s
+	}
+	client, _ := m.clientServer(k)
+	if unmap(src) == client {
+		return s, capture.ClientToServer
+	}
+	return s, capture.ServerToClient
+}
+
+func (m *Model) dropOldestStream() {
+	var oldest connKey
+	var t time.Time
+	first := true
+	for k, s := range m.streams {
+		if first || s.touched.Before(t) {
+			oldest, t, first = k, s.touched, false
+		}
+	}
+	delete(m.streams, oldest)
+}
+
+// currentStream returns the conversation the Stream pane shows: the
+// narrowed connection's, else the selected packet's, else nil.
+func (m *Model) currentStream() (connKey, *streamBuf) {
+	var k connKey
+	switch r := m.selectedRow(); {
+	case m.narrow.on && m.narrow.conn:
+		k = m.narrow.key
+	case r != nil && r.p.Malformed == "":
+		k = r.key
+	default:
+		return k, nil
+	}
+	if m.opt.Conversations != nil && k.tap == "" {
+		return k, m.conversation(k)
+	}
+	return k, m.streams[k]
+}
+
+// conversation returns connection k's conversation from the
+// ConversationSource, rebuilt only when its byte counts changed.
+func (m *Model) conversation(k connKey) *streamBuf {
+	c, ok := m.opt.Conversations.Conversation(k.a, k.b)
+	if !ok {
+		return nil
+	}
+	sum := [4]int64{c.Bytes[0], c.Bytes[1], c.Dropped, c.Missing}
+	if m.ext != nil && m.extKey == k && m.extSum == sum {
+		return m.ext
+	}
+	m.extSeq++
+	s := &streamBuf{dropped: int(c.Dropped), missing: int(c.Missing), touched: c.Last,
+		seq: m.extSeq, client: c.Client, server: c.Server}
+	for _, ch := range c.Chunks {
+		s.chunks = append(s.chunks, streamChunk{dir: ch.Dir, data: ch.Data})
+		s.bytes += len(ch.Data)
+	}
+	m.ext, m.extKey, m.extSum = s, k, sum
+	return s
+}

@@ -1,0 +1,84 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestViewsMatchGoldenText(t *testing.T) {
+	u := fullUI(t)
+	t.Run("the sockets pane lists every kind of socket and explains the selected one", func(t *testing.T) {
+		golden(t, "sockets", screenText(draw(t, u.sockets, 110, 12)))
+	})
+	t.Run("the packets pane shows a handshake, data and teardown in plain words", func(t *testing.T) {
+		golden(t, "packets", screenText(draw(t, u.packets, 150, 13)))
+	})
+	t.Run("the bytes pane dumps the selected packet's payload", func(t *testing.T) {
+		u := fullUI(t)
+		u.m.selected, u.m.follow = 4, false
+		golden(t, "bytes", screenText(draw(t, u.bytes, 78, 8)))
+	})
+	t.Run("the bytes pane dumps 8 bytes a row when narrow", func(t *testing.T) {
+		u := fullUI(t)
+		u.m.selected, u.m.follow = 4, false
+		golden(t, "bytes-narrow", screenText(draw(t, u.bytes, 50, 11)))
+	})
+	t.Run("the stream pane shows the conversation", func(t *testing.T) {
+		golden(t, "stream", screenText(draw(t, u.stream, 80, 6)))
+	})
+	t.Run("the status bar shows the source and the counters", func(t *testing.T) {
+		golden(t, "status", screenText(draw(t, u.status, 150, 2)))
+	})
+	t.Run("the whole screen at 160x45", func(t *testing.T) {
+		golden(t, "screen", screenText(draw(t, fullUI(t), 160, 45)))
+	})
+	t.Run("the whole screen at 80x24", func(t *testing.T) {
+		golden(t, "screen-80x24", screenText(draw(t, fullUI(t), 80, 24)))
+	})
+}
+
+func TestEmptyUIShowsWhatToRun(t *testing.T) {
+	u := New(Options{ServerPorts: []int{3008},
+		SocketsHint: "no server on :3008 — try `go run ./labs/05-broadcast server`",
+		PacketsHint: "no packets yet — connect a client: nc 127.0.0.1 3008"})
+	t.Run("before the first table is read", func(t *testing.T) {
+		got := screenText(draw(t, u, 120, 30))
+		if !strings.Contains(got, "reading the socket table") {
+			t.Errorf("no 'reading' hint:\n%s", got)
+		}
+	})
+	u.Model().SetSockets(sockets0())
+	u.Model().SetStatus(Status{Source: "live lo", Filter: "tcp port 3008", Capture: "capturing"})
+	golden(t, "empty", screenText(draw(t, u, 120, 30)))
+}
+
+func TestCaptureProblemIsShown(t *testing.T) {
+	u := New(Options{})
+	u.Model().SetSockets(table())
+	u.Model().SetStatus(Status{Source: "live lo", Capture: "off",
+		Problem: "no CAP_NET_RAW: sudo setcap cap_net_raw+ep /usr/local/bin/inspect"})
+	got := screenText(draw(t, u, 120, 30))
+	for _, want := range []string{
+		"capture is off: no CAP_NET_RAW:",
+		" no CAP_NET_RAW: sudo setcap",
+		"Sockets (7)",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("screen lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestTooSmallTerminalShowsAMessage(t *testing.T) {
+	for _, size := range [][2]int{{79, 40}, {120, 19}, {20, 5}, {1, 1}} {
+		s := draw(t, fullUI(t), size[0], size[1])
+		got := screenText(s)
+		if strings.Contains(got, "Sockets") || strings.Contains(got, "SYN") {
+			t.Errorf("%dx%d: panes drawn on a too small screen:\n%s", size[0], size[1], got)
+		}
+		if size[0] >= 20 && !strings.Contains(strings.ReplaceAll(got, "\n", " "), "needs") {
+			t.Errorf("%dx%d: no message:\n%s", size[0], size[1], got)
+		}
+	}
+	golden(t, "too-small", screenText(draw(t, fullUI(t), 60, 10)))
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// errLineTooLong reports a line longer than the limit.
+var errLineTooLong = errors.New("line too long")
+
+// A lineReader reads newline-framed lines of at most limit bytes from a
+// stream. It never holds more than limit+2 bytes of the stream in memory,
+// however long a line is.
+type lineReader struct {
+	r        *bufio.Reader
+	limit    int
+	skipping bool // inside a line that was too long
+}
+
+// newLineReader returns a lineReader for lines of at most limit bytes.
+func newLineReader(rd io.Reader, limit int) *lineReader {
+	// The buffer has room for the longest line and its "\r\n".
+	return &lineReader{r: bufio.NewReaderSize(rd, limit+2), limit: limit}
+}
+
+// readLine returns the next line without its "\n" or "\r\n". A last line
+// that ends at EOF without "\n" still counts. For a line longer than limit
+// bytes, readLine returns errLineTooLong as soon as it knows, possibly
+// before the line has ended; the next call skips the rest of that line.
+// At the end of the stream it returns io.EOF.
+func (lr *lineReader) readLine() (string, error) {
+	for {
+		// ReadSlice returns a view of the buffer up to and including the
+		// next "\n", or bufio.ErrBufferFull when the buffer holds no "\n".
+		b, err := lr.r.ReadSlice('\n')
+		if lr.skipping {
+			switch {
+			case err == nil:
+				lr.skipping = false // The long line ended; read the next.
+				continue
+			case errors.Is(err, bufio.ErrBufferFull):
+				continue
+			}
+			return "", err
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			lr.skipping = true
+			return "", errLineTooLong
+		}
+		if err == io.EOF && len(b) > 0 {
+			err = nil
+		}
+		if err != nil {
+			return "", err
+		}
+		b = bytes.TrimSuffix(b, []byte("\n"))
+		b = bytes.TrimSuffix(b, []byte("\r"))
+		if len(b) > lr.limit {
+			return "", errLineTooLong
+		}
+		return string(b), nil
+	}
+}

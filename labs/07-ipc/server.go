@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// maxLine is the longest line the server accepts, in bytes without the
+// "\n" (the -max-line flag).
+var maxLine = 4096
+
+// serve accepts connections on ln and hands each one to handle in its own
+// goroutine, until ctx is done. It then closes ln, tells every client
+// that the server is shutting down, waits for the handlers to return,
+// and returns nil. All the connections share one room.
+func serve(ctx context.Context, ln net.Listener, logger *log.Logger) error {
+	describe(logger, ln.Addr())
+	r := newRoom(logger)
+
+	// Closing the listener is how we stop a blocked Accept: it returns
+	// an error that wraps net.ErrClosed.
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer r.shutdown() // Deferred calls run last first: this one first.
+
+	// This loop is Node's 'connection' event: each Accept returns one new
+	// connection, already connected, as a net.Conn.
+	for {
+		conn, err := ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return nil // We closed ln ourselves: a normal stop.
+		}
+		if err != nil {
+			// Errors such as "too many open files" pass. We log them and
+			// try again a little later, rather than spin or give up.
+			logger.Printf("accept: %v", err)
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		wg.Go(func() { handle(r, conn, logger) })
+	}
+}
+
+// handle serves one connection until the peer hangs up, the room drops
+// it or the room shuts down. Its goroutine is the client's reader; a
+// second goroutine, the writer, is the only one that writes to conn.
+func handle(r *room, conn net.Conn, logger *log.Logger) {
+	defer conn.Close()
+	peer := conn.RemoteAddr()
+	logger.Printf("A new connection to the server! (from %v)", peer)
+	// The client's conn is a net.Conn too. Its LocalAddr is our
+	// RemoteAddr and the other way round: compare with its output.
+	logger.Printf("  this end (LocalAddr):   %v", conn.LocalAddr())
+	logger.Printf("  other end (RemoteAddr): %v", conn.RemoteAddr())
+
+	// A full room, or one that is shutting down, refuses politely: one
+	// error line, then we hang up.
+	c, err := r.join(conn)
+	if err != nil {
+		logger.Printf("%v refused: %v", peer, err)
+		conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		fmt.Fprintf(conn, "error: %v\n", err)
+		return
+	}
+	logger.Printf("%v is User %d", peer, c.id)
+
+	// From now on, other handlers queue lines for this client, and its
+	// writer writes them. When we return, the client leaves the room,
+	// and the writer finishes what is queued and hangs up.
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		if err := writeLoop(conn, c.out, writeTimeout); err != nil {
+			r.drop(c, fmt.Errorf("write failed: %w", err))
+		}
+		conn.Close() // After a shutdown, this ends the reader.
+	}()
+	defer func() {
+		r.leave(c)
+		c.out.close()
+		<-written
+	}()
+
+	// Our protocol: the client sends lines of UTF-8 text ending in "\n",
+	// and each one goes to everyone else in the room. readLine finds the
+	// lines, however the bytes were cut into Reads.
+	lines := newLineReader(conn, maxLine)
+	for {
+		line, err := lines.readLine()
+		var answer string
+		switch {
+		case err == io.EOF:
+			logger.Printf("%v hung up", peer)
+			return
+		case errors.Is(err, net.ErrClosed):
+			return // The room dropped the client, or is shutting down.
+		case errors.Is(err, errLineTooLong):
+			logger.Printf("%v: line too long, dropped", peer)
+			answer = fmt.Sprintf("error: line too long "+
+				"(limit %d bytes), dropped", maxLine)
+		case err != nil:
+			logger.Printf("%v: %v", peer, err)
+			return
+		case !utf8.ValidString(line):
+			logger.Printf("%v: line is not valid UTF-8, dropped", peer)
+			answer = "error: line is not valid UTF-8, dropped"
+		case line == "":
+			continue // An empty line says nothing, so we do not answer.
+		default:
+			// We no longer log what is said: with many clients, the log
+			// would cost more than the chat.
+			r.broadcast(c, line)
+			continue
+		}
+		// Errors go to the sender only, through its outbox like
+		// everything else.
+		if err := c.out.push([]byte(answer + "\n")); err != nil {
+			r.drop(c, err)
+			return
+		}
+	}
+}

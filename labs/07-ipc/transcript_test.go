@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startClient runs runClient against the socket at path until the test
+// ends. Closing stdin is the learner's Ctrl-D; done receives what
+// runClient returned.
+func startClient(t testing.TB, ctx context.Context, path string) (
+	stdin *io.PipeWriter, out *logBuffer, done <-chan error) {
+	t.Helper()
+	conn := dial(t, path)
+	r, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	out = newLogBuffer()
+	errc := make(chan error, 1)
+	go func() { errc <- runClient(ctx, conn, r, out) }()
+	return w, out, errc
+}
+
+// wait returns what runClient sent on done, or fails t on timeout.
+func wait(t testing.TB, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		t.Fatalf("runClient did not return within %v", timeout)
+		return nil
+	}
+}
+
+func TestTranscript(t *testing.T) {
+	checkGoroutines(t)
+	path, logs, stop := startServer(t)
+	// Three learners chat. Each terminal shows what its learner types (we
+	// add it to the output, as the terminal's echo would), then what
+	// arrives. The second learner leaves with Ctrl-D before the third
+	// comes, and the server is stopped with Ctrl-C at the end.
+	in1, out1, done1 := startClient(t, context.Background(), path)
+	out1.waitFor(t, "you are User 1!\n")
+	in2, out2, done2 := startClient(t, context.Background(), path)
+	out1.waitFor(t, "User 2 joined!\n")
+	typed := func(stdin io.Writer, out *logBuffer, line string) {
+		io.WriteString(out, line)
+		io.WriteString(stdin, line)
+	}
+	typed(in1, out1, "hi, is anyone here?\n")
+	out2.waitFor(t, "User 1: hi, is anyone here?\n")
+	typed(in2, out2, "yes, me! gotta go, bye\n")
+	out1.waitFor(t, "User 2: yes, me! gotta go, bye\n")
+	in2.Close()
+	if err := wait(t, done2); err != nil {
+		t.Fatal(err)
+	}
+	out1.waitFor(t, "User 2 left!\n")
+	in3, out3, done3 := startClient(t, context.Background(), path)
+	out1.waitFor(t, "User 3 joined!\n")
+	out3.waitFor(t, "you are User 3!\n")
+	typed(in3, out3, "did I miss anything?\n")
+	out1.waitFor(t, "User 3: did I miss anything?\n")
+	// Ctrl-C: the server's last words come after the ^C.
+	before := logs.String()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, done := range []<-chan error{done1, done3} {
+		if err := wait(t, done); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in1.Close()
+	in3.Close()
+	got := "$ go run ./labs/07-ipc server\n" + before + "^C" +
+		strings.TrimPrefix(logs.String(), before) +
+		"# in a second terminal, while the server runs\n" +
+		"$ go run ./labs/07-ipc client\n" + out1.String() +
+		"# in a third terminal\n" +
+		"$ go run ./labs/07-ipc client\n" + out2.String() +
+		"# in the third terminal again, after that client ended\n" +
+		"$ go run ./labs/07-ipc client\n" + out3.String()
+	checkGolden(t, normalize(got, path))
+}

@@ -1,0 +1,212 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"syscall"
+	"unicode/utf8"
+)
+
+// A client is one member of the room: a connection with its own reading
+// goroutine (readLoop) and writing goroutine (writeLoop).
+type client struct {
+	room *Room
+	conn net.Conn
+	id   int
+	door string // which listener it came through: "tcp", "unix", ...
+	out  *outbox
+	name []byte // "User 7: ", the prefix of every line it sends
+
+	cut     sync.Once
+	written chan struct{} // closed when writeLoop returns
+}
+
+func newClient(r *Room, conn net.Conn, id int, door string) *client {
+	return &client{
+		room: r, conn: conn, id: id, door: door,
+		out:     newOutbox(r.cfg.QueueMessages, r.cfg.QueueBytes),
+		name:    fmt.Appendf(nil, "User %d: ", id),
+		written: make(chan struct{}),
+	}
+}
+
+// The lines a client may be sent, other than chat lines.
+var (
+	errLineTooLong = "error: line too long (limit %d bytes), dropped\n"
+	errNotUTF8     = []byte("error: line is not valid UTF-8, dropped\n")
+)
+
+func fullMessage(max int) []byte {
+	return fmt.Appendf(nil,
+		"error: server full (%d clients), try again later\n", max)
+}
+
+// readLoop is c's reading goroutine: it joins the room, turns each line
+// into a broadcast, and leaves when the connection ends.
+func (c *client) readLoop() {
+	defer c.room.clients.Done()
+	r := c.room
+	if !r.join(c) {
+		c.out.close()
+		<-c.written
+		c.conn.Close()
+		return
+	}
+	lines := newLineReader(c.conn, r.cfg.MaxLine)
+	var err error
+	for {
+		var line []byte
+		line, err = lines.next()
+		if errors.Is(err, errTooLong) {
+			c.send(fmt.Appendf(nil, errLineTooLong, r.cfg.MaxLine))
+			continue
+		}
+		if err != nil {
+			break
+		}
+		switch {
+		case len(line) == 0: // empty lines are ignored
+		case !utf8.Valid(line):
+			c.send(errNotUTF8)
+		default:
+			r.broadcast(c, line)
+		}
+	}
+	r.leave(c, err)
+	<-c.written // the writer has finished, or given up
+	c.conn.Close()
+}
+
+// writeLoop is c's writing goroutine. When a write fails, c is dropped,
+// which ends readLoop too. A peer that is simply gone (a reset or a
+// broken pipe) is not dropped: we stop writing, and its reader, which
+// sees the same end, reports that it left.
+func (c *client) writeLoop() {
+	defer c.room.clients.Done()
+	defer close(c.written)
+	err := writeLoop(c.conn, c.out, c.room.cfg.WriteTimeout,
+		func(n int) { c.room.deliveries.Add(uint64(n)) })
+	switch {
+	case errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNRESET):
+		c.out.close()
+	case err != nil:
+		c.drop(fmt.Errorf("write failed: %w", err))
+	default:
+		c.conn.Close() // the outbox was closed and is written out
+	}
+}
+
+// send queues msg for c alone, cutting c off if its queue is full.
+func (c *client) send(msg []byte) {
+	if err := c.out.push(msg); err != nil {
+		c.drop(err)
+	}
+}
+
+// drop disconnects c at once, the first time it is called, and logs
+// why, unless why is nil. Closing the connection ends both of c's
+// goroutines.
+func (c *client) drop(why error) {
+	c.cut.Do(func() {
+		if why != nil {
+			c.room.dropped.Add(1)
+			c.room.logger.Printf("%v dropped: %v", c, why)
+		}
+		c.out.close()
+		c.conn.Close()
+	})
+}
+
+// join welcomes c, adds it to the member list and tells the others. It
+// reports false if the room is shutting down.
+//
+// The member list is copy-on-write: a broadcast may be looping over the
+// current slice, so we never change an element it can see. Appending to
+// the slice's spare capacity is safe (index len is beyond every loop);
+// when there is none, append copies. Either way we then store the new
+// slice for the next broadcast.
+func (r *Room) join(c *client) bool {
+	r.mu.Lock()
+	if r.closed {
+		r.count--
+		r.mu.Unlock()
+		return false
+	}
+	c.send(fmt.Appendf(nil, "Welcome to the chat, you are User %d!\n", c.id))
+	others := *r.members.Load()
+	members := append(others, c)
+	r.members.Store(&members)
+	r.mu.Unlock()
+
+	// Only those who were here before c hear that it joined: a client
+	// that joins after c never sees c's notice.
+	r.joined.Add(1)
+	r.logger.Printf("%v joined (from %v, %s)", c, c.conn.RemoteAddr(), c.door)
+	sendAll(others, fmt.Appendf(nil, "User %d joined! (%s)\n", c.id, c.door))
+	return true
+}
+
+// leave removes c from the member list and tells the others, unless the
+// room is shutting down. Removing copies the slice, so loops over the
+// old one are undisturbed.
+func (r *Room) leave(c *client, err error) {
+	r.mu.Lock()
+	old := *r.members.Load()
+	members := make([]*client, 0, len(old))
+	for _, m := range old {
+		if m != c {
+			members = append(members, m)
+		}
+	}
+	r.members.Store(&members)
+	r.count--
+	closed := r.closed
+	r.mu.Unlock()
+
+	switch {
+	case errors.Is(err, io.EOF):
+		r.logger.Printf("%v left", c)
+		c.out.close() // write what is queued, then close
+	case errors.Is(err, net.ErrClosed):
+		// We closed the connection: cut off, or shutting down.
+	default:
+		r.logger.Printf("%v left: %v", c, err)
+		c.drop(nil)
+	}
+	if !closed {
+		sendAll(members, fmt.Appendf(nil, "User %d left!\n", c.id))
+	}
+}
+
+// broadcast sends "User N: line" to everyone but the sender. The message
+// is built once and the same bytes go into every queue.
+func (r *Room) broadcast(from *client, line []byte) {
+	msg := make([]byte, 0, len(from.name)+len(line)+1)
+	msg = append(append(append(msg, from.name...), line...), '\n')
+	r.messages.Add(1)
+	r.sendOthers(from, msg)
+}
+
+// sendOthers queues msg for every member but from. It holds no lock: the
+// member list it loops over is never modified (see join).
+func (r *Room) sendOthers(from *client, msg []byte) {
+	for _, c := range *r.members.Load() {
+		if c != from {
+			c.send(msg)
+		}
+	}
+}
+
+// sendAll queues msg for every client in to, a member list snapshot.
+func sendAll(to []*client, msg []byte) {
+	for _, c := range to {
+		c.send(msg)
+	}
+}
+
+// String returns "User N" for log lines.
+func (c *client) String() string { return "User " + strconv.Itoa(c.id) }

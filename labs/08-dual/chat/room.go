@@ -1,0 +1,242 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Config holds a Room's limits. The zero value of each field means its
+// default.
+type Config struct {
+	// MaxClients is how many clients may be in the room at once. One
+	// more is told "error: server full ..." and disconnected.
+	// Zero means 10,000.
+	MaxClients int
+
+	// MaxLine is the longest line, in bytes of text without "\r\n", that
+	// a client may send. Zero means 4096.
+	MaxLine int
+
+	// QueueMessages and QueueBytes bound each client's outbound queue. A
+	// client whose queue would grow past either is cut off. Zero means
+	// 1024 messages and 1 MiB. The messages in a queue are shared with
+	// every other queue, so a full queue costs far less than QueueBytes.
+	QueueMessages int
+	QueueBytes    int
+
+	// WriteTimeout bounds each write to a client. A client that takes
+	// no bytes for that long is cut off. Zero means 10 seconds.
+	WriteTimeout time.Duration
+
+	// Logger receives one line per join, leave, refusal and cut-off.
+	// Nil means no log.
+	Logger *log.Logger
+}
+
+// Stats is a snapshot of a Room's counters.
+type Stats struct {
+	Clients    int    // in the room now
+	Joined     uint64 // admitted since the room was made
+	Refused    uint64 // turned away because the room was full
+	Messages   uint64 // chat lines broadcast (notices not included)
+	Deliveries uint64 // lines written to clients, notices included
+	Dropped    uint64 // clients cut off for falling behind
+}
+
+// A Room is one chat conversation served on any number of listeners.
+// All its methods may be called from any goroutine.
+type Room struct {
+	cfg    Config
+	logger *log.Logger
+
+	// members is the current member list. It is copy-on-write: a
+	// broadcast loads it and loops without a lock, while join and leave
+	// (under mu) store a new slice. See join and leave.
+	members atomic.Pointer[[]*client]
+
+	mu        sync.Mutex
+	lastID    int // ids are never reused: a new client gets lastID+1
+	count     int // clients admitted and not yet gone
+	closed    bool
+	listeners map[net.Listener]struct{}
+	clients   sync.WaitGroup // one per admitted client's goroutines
+
+	joined, refused, messages, deliveries, dropped atomic.Uint64
+}
+
+// ErrRoomClosed is returned by Serve on a room that has been shut down.
+var ErrRoomClosed = errors.New("chat: room closed")
+
+// NewRoom returns an empty room with cfg's limits.
+func NewRoom(cfg Config) *Room {
+	if cfg.MaxClients <= 0 {
+		cfg.MaxClients = 10000
+	}
+	if cfg.MaxLine <= 0 {
+		cfg.MaxLine = 4096
+	}
+	if cfg.QueueMessages <= 0 {
+		cfg.QueueMessages = 1024
+	}
+	if cfg.QueueBytes <= 0 {
+		cfg.QueueBytes = 1 << 20
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = log.New(discard{}, "", 0)
+	}
+	r := &Room{cfg: cfg, logger: logger,
+		listeners: make(map[net.Listener]struct{})}
+	r.members.Store(new([]*client))
+	return r
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Serve accepts connections on ln and adds each to the room, until ctx is
+// done or the room is shut down; it then closes ln and returns nil. The
+// door names ln in the joined notice ("User 3 joined! (unix)"). Serve may
+// run for several listeners at once. Clients it admitted stay in the room
+// after it returns, until they leave or the room shuts down.
+// Serve returns ErrRoomClosed if the room was already shut down, and an
+// accept error it cannot recover from otherwise.
+func (r *Room) Serve(ctx context.Context, ln net.Listener, door string) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		ln.Close()
+		return ErrRoomClosed
+	}
+	r.listeners[ln] = struct{}{}
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.listeners, ln)
+		r.mu.Unlock()
+	}()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	defer ln.Close()
+
+	var delay time.Duration // backoff while out of file descriptors
+	for {
+		conn, err := ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return nil // closed by ctx or Shutdown: a normal stop
+		}
+		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			r.logger.Printf("accept: %v; retrying in %v", err, delay)
+			select {
+			case <-time.After(delay):
+				continue
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		if err != nil {
+			return err
+		}
+		delay = 0
+		r.admit(conn, door)
+	}
+}
+
+// admit starts conn's goroutines, or refuses it when the room is full.
+func (r *Room) admit(conn net.Conn, door string) {
+	r.mu.Lock()
+	closed, full := r.closed, r.count >= r.cfg.MaxClients
+	if !closed && !full {
+		r.count++
+		r.lastID++
+		c := newClient(r, conn, r.lastID, door)
+		r.clients.Add(2)
+		go c.readLoop()
+		go c.writeLoop()
+	}
+	r.mu.Unlock()
+
+	switch {
+	case closed:
+		conn.Close()
+	case full:
+		r.refused.Add(1)
+		r.logger.Printf("Refused %v (%s): server full", conn.RemoteAddr(), door)
+		// A new connection's send buffer is empty, so this write does
+		// not block; the deadline is there in case it ever would.
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		conn.Write(fullMessage(r.cfg.MaxClients))
+		conn.Close()
+	}
+}
+
+// Shutdown closes every listener, tells every client "Server is shutting
+// down." and closes each connection once its queue is written. It waits
+// for that until ctx is done, then cuts off the clients that are left
+// and returns ctx.Err(). Serve calls return nil; later ones return
+// ErrRoomClosed.
+func (r *Room) Shutdown(ctx context.Context) error {
+	r.mu.Lock()
+	r.closed = true
+	for ln := range r.listeners {
+		ln.Close()
+	}
+	r.mu.Unlock()
+
+	members := *r.members.Load()
+	r.logger.Printf("Shutting down, %d still connected",
+		len(members))
+	bye := []byte("Server is shutting down.\n")
+	for _, c := range members {
+		c.out.push(bye)
+		c.out.close()
+	}
+	done := make(chan struct{})
+	go func() {
+		r.clients.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	for _, c := range *r.members.Load() {
+		c.conn.Close()
+	}
+	<-done
+	return ctx.Err()
+}
+
+// Close shuts the room down at once: like Shutdown with a context that
+// is already done, except that it returns nil.
+func (r *Room) Close() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.Shutdown(ctx)
+	return nil
+}
+
+// Stats returns the room's counters. It takes no lock that a broadcast
+// holds, so it is cheap to call often.
+func (r *Room) Stats() Stats {
+	return Stats{
+		Clients:    len(*r.members.Load()),
+		Joined:     r.joined.Load(),
+		Refused:    r.refused.Load(),
+		Messages:   r.messages.Load(),
+		Deliveries: r.deliveries.Load(),
+		Dropped:    r.dropped.Load(),
+	}
+}
