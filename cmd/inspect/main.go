@@ -52,10 +52,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 const usage = `usage:
   inspect [-port N] [-path P] [-all] [-i IFACE] [-r FILE]   open the terminal UI
+          [-tap L=T] [-contrast] [-compare] [-ring N]
   inspect sockets [-port N] [-path P] [-all] [-json]       print the socket table
   inspect packets [-i lo] [-port N] [-c N] [-x] [-r F] [-w F] print packets
   inspect tap -listen L -to T                             relay and show bytes
-  inspect demo                                            chat + UI in one go
+  inspect demo [-pace D] [-once] [-no-ui] [-contrast]     chat + UI in one go
 `
 
 // usageError marks an error caused by how the command was called; it
