@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -231,10 +232,19 @@ func labDiff(prev, cur string) (string, error) {
 	names := append(slices.Clone(before), after...)
 	slices.Sort(names)
 	names = slices.Compact(names)
+	moves := movedFiles(before, after)
 	var out strings.Builder
 	for _, name := range names {
+		if _, ok := moves[name]; ok {
+			continue // diffed against the file it moved to, below
+		}
 		a, labelA := side(prev, name, before)
 		b, labelB := side(cur, name, after)
+		for from, to := range moves {
+			if to == name {
+				a, labelA = side(prev, from, before)
+			}
+		}
 		cmd := exec.Command("diff", "-u", "--label", labelA,
 			"--label", labelB, a, b)
 		d, err := cmd.Output()
@@ -248,6 +258,30 @@ func labDiff(prev, cur string) (string, error) {
 		out.Write(d)
 	}
 	return out.String(), nil
+}
+
+// movedFiles pairs each file the previous lab had at its top level, and
+// this lab has no longer, with the new file in a subfolder that has the
+// same name (or the plural of it: line.go → chat/lines.go). Lab 08 moves
+// the chat into its own package this way, and a diff of the moved file
+// shows what changed far better than a deletion and a whole new file.
+func movedFiles(before, after []string) map[string]string {
+	moves := make(map[string]string)
+	for _, from := range before {
+		if strings.Contains(from, "/") || slices.Contains(after, from) {
+			continue
+		}
+		plural := strings.TrimSuffix(from, ".go") + "s.go"
+		for _, to := range after {
+			base := path.Base(to)
+			if strings.Contains(to, "/") && !slices.Contains(before, to) &&
+				(base == from || base == plural) {
+				moves[from] = to
+				break
+			}
+		}
+	}
+	return moves
 }
 
 // side returns the path to hand to diff for lab/name, and its label:
