@@ -17,7 +17,7 @@ import (
 	"github.com/socketlab/socketlab/inspect/tap"
 )
 
-const demoUsage = `usage: inspect demo [-pace D] [-once] [-no-ui] [-contrast]
+const demoUsage = `usage: inspect demo [-pace D] [-once] [-no-ui] [-contrast] [-compare]
 
 Run the lab 08 chat room in this process, on a free TCP port and a
 temporary Unix socket, with a tap relay in front of the socket, and
@@ -26,10 +26,13 @@ Unix socket, Grace over the Unix socket through the tap. Then a visitor
 drops in every few steps, until you quit (q or Ctrl-C).
 
 The terminal UI shows the room's sockets, the TCP packets on lo (with
-CAP_NET_RAW) and the tap's bytes. With -no-ui, or when standard output
-is not a terminal, it prints what every client says and hears, every
-chunk the tap relays, and the commands that show the same room in the
-inspector from another terminal.
+CAP_NET_RAW: root, or a built binary given it with setcap) and the tap's
+bytes; -compare opens it on the compare view, a TCP connection beside
+an IPC one (v switches). With -no-ui, or when standard output is not a
+terminal, it prints what every client says and hears, every chunk the
+tap relays, and the commands that show the same room in the inspector
+from another terminal. q or Ctrl-C stops everything and removes the
+socket files.
 
 flags:
 `
@@ -40,6 +43,7 @@ type demoConfig struct {
 	once     bool
 	noUI     bool
 	contrast bool
+	compare  bool
 }
 
 // runDemo runs the classroom demo and opens the terminal UI on it, or
@@ -110,6 +114,7 @@ func demoTUI(ctx context.Context, d *demo.Demo, cfg demoConfig, stdout, stderr i
 		Ports:    f.Ports,
 		Paths:    f.Paths,
 		Contrast: cfg.contrast,
+		Compare:  cfg.compare,
 		Taps: []tuiTap{{Listen: d.TapPath(), To: d.Path(),
 			Events: d.TapEvents(4096)}},
 	}, stdout, stderr, env)
@@ -129,6 +134,8 @@ func parseDemoFlags(args []string, stdout io.Writer) (demoConfig, error) {
 	once := fs.Bool("once", false, "play the opening conversation once, then stop")
 	noUI := fs.Bool("no-ui", false, "print a plain log instead of opening the terminal UI")
 	contrast := fs.Bool("contrast", false, "high-contrast colours for projectors (terminal UI)")
+	compare := fs.Bool("compare", false, "open the terminal UI on the compare view: "+
+		"a TCP and an IPC connection side by side (v switches)")
 	help := func() string {
 		var b strings.Builder
 		b.WriteString(demoUsage)
@@ -150,7 +157,8 @@ func parseDemoFlags(args []string, stdout io.Writer) (demoConfig, error) {
 	case *pace <= 0:
 		return demoConfig{}, usageError{fmt.Errorf("demo: -pace %v: want a pause such as 1.5s or 200ms", *pace)}
 	}
-	return demoConfig{pace: *pace, once: *once, noUI: *noUI, contrast: *contrast}, nil
+	return demoConfig{pace: *pace, once: *once, noUI: *noUI, contrast: *contrast,
+		compare: *compare}, nil
 }
 
 // demoHeader says where the demo runs and how to watch it from another
@@ -162,9 +170,12 @@ func demoHeader(w io.Writer, d *demo.Demo, why string) {
 	fmt.Fprintf(w, "  unix door  %s\n", path)
 	fmt.Fprintf(w, "  tap        %s -> %s\n", tapPath, path)
 	fmt.Fprintf(w, "  capture    %s\n", demoCaptureState(port))
-	fmt.Fprintf(w, "Watch it in another terminal:\n")
-	fmt.Fprintf(w, "  go run ./cmd/inspect -port %d -path %s\n", port, path)
-	fmt.Fprintf(w, "  go run ./cmd/inspect sockets -port %d -path %s\n", port, path)
+	fmt.Fprintf(w, "Watch it in another terminal (the tap runs in this process, so its\n")
+	fmt.Fprintf(w, "bytes show only here; the second -path lists its sockets there):\n")
+	fmt.Fprintf(w, "  go run ./cmd/inspect -port %d -path %s -path %s\n", port, path, tapPath)
+	fmt.Fprintf(w, "  go run ./cmd/inspect sockets -port %d -path %s -path %s\n", port, path, tapPath)
+	fmt.Fprintf(w, "  (capturing packets there needs root, or a built binary given\n")
+	fmt.Fprintf(w, "  CAP_NET_RAW: go build -o inspect ./cmd/inspect && sudo setcap cap_net_raw+ep ./inspect)\n")
 	fmt.Fprintf(w, "Join the chat yourself:\n")
 	fmt.Fprintf(w, "  nc 127.0.0.1 %d\n", port)
 	fmt.Fprintf(w, "  nc -U %s\n", path)
@@ -283,7 +294,9 @@ func demoPrintTap(w io.Writer, ev tap.Event) {
 		}
 		fmt.Fprintf(w, "%s %s %d bytes %q%s\n", head, ev.Dir, ev.Len, data, more)
 	case tap.HalfClose:
-		fmt.Fprintf(w, "%s half-close %s (FIN passed on)\n", head, ev.Dir)
+		// The demo's tap relays one Unix socket to another.
+		fmt.Fprintf(w, "%s half-close %s: %s\n", head, ev.Dir,
+			tap.HalfCloseNote(ev.Dir, "unix", "unix"))
 	default:
 		fmt.Fprintf(w, "%s %v", head, ev.Kind)
 		if ev.Dir != 0 {

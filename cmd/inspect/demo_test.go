@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -57,10 +58,67 @@ func TestDemoFlags(t *testing.T) {
 		if !errors.Is(err, flag.ErrHelp) || exitCode(err, io.Discard) != 0 {
 			t.Errorf("err = %v, want flag.ErrHelp (exit 0)", err)
 		}
-		for _, want := range []string{"usage: inspect demo", "-pace", "-no-ui", "-contrast", "-once"} {
+		for _, want := range []string{"usage: inspect demo", "-pace", "-no-ui", "-contrast", "-once", "-compare"} {
 			if !strings.Contains(stdout.String(), want) {
 				t.Errorf("help lacks %q:\n%s", want, stdout.String())
 			}
+		}
+	})
+}
+
+func TestDemoCompareFlag(t *testing.T) {
+	t.Run("-compare asks the UI for the compare view", func(t *testing.T) {
+		cfg, err := parseDemoFlags([]string{"-compare", "-contrast"}, io.Discard)
+		if err != nil || !cfg.compare || !cfg.contrast {
+			t.Errorf("parseDemoFlags(-compare -contrast) = %+v, %v", cfg, err)
+		}
+		if cfg, _ := parseDemoFlags(nil, io.Discard); cfg.compare {
+			t.Errorf("the compare view is on by default")
+		}
+	})
+
+	t.Run("the UI opens on the compare view and q leaves nothing behind", func(t *testing.T) {
+		demoNoLeaks(t)
+		screen := tcell.NewSimulationScreen("UTF-8")
+		apps := make(chan *tview.Application, 1)
+		drawn := make(chan struct{}, 1)
+		env := tuiEnv{screen: screen, ready: func(app *tview.Application) {
+			screen.SetSize(160, 45)
+			app.SetAfterDrawFunc(func(tcell.Screen) {
+				select {
+				case drawn <- struct{}{}:
+				default:
+				}
+			})
+			apps <- app
+		}}
+		out := newDemoOutput()
+		done := make(chan error, 1)
+		go func() {
+			done <- runDemoWith(context.Background(), []string{"-compare", "-pace", "1ms"}, out, out, env)
+		}()
+		var app *tview.Application
+		select {
+		case app = <-apps:
+		case err := <-done:
+			t.Fatalf("runDemo returned %v before the UI opened:\n%s", err, out)
+		case <-time.After(demoWait):
+			t.Fatal("the UI never opened")
+		}
+		// Both sides of the compare view, and none of the panes.
+		text := demoWaitScreen(t, app, screen, drawn, "TCP over lo", "IPC (Unix socket) via tap",
+			"ON THE WIRE (lo)")
+		if strings.Contains(text, "Packets (") {
+			t.Errorf("the Packets pane is drawn beside the compare view:\n%s", text)
+		}
+		screen.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("runDemo: %v\n%s", err, out)
+			}
+		case <-time.After(demoWait):
+			t.Fatal("the demo's UI did not stop")
 		}
 	})
 }
@@ -89,9 +147,16 @@ func TestDemoPlainLog(t *testing.T) {
 	}
 
 	t.Run("it says how to watch the room", func(t *testing.T) {
-		m := regexp.MustCompile(`(?m)^  go run \./cmd/inspect -port (\d+) -path (\S+)$`).FindStringSubmatch(text)
+		m := regexp.MustCompile(`(?m)^  go run \./cmd/inspect -port (\d+) -path (\S+) -path (\S+)$`).FindStringSubmatch(text)
 		if m == nil {
 			t.Fatalf("no inspect command in the output:\n%s", text)
+		}
+		if !strings.Contains(text, "unix door  "+m[2]+"\n") ||
+			!strings.Contains(text, "tap        "+m[3]+" -> "+m[2]+"\n") {
+			t.Errorf("the command's paths %s and %s are not the Unix door and the tap", m[2], m[3])
+		}
+		if !strings.Contains(text, "needs root") || !strings.Contains(text, "sudo setcap cap_net_raw+ep ./inspect") {
+			t.Errorf("the hint does not say what capture needs:\n%s", text)
 		}
 		if !strings.Contains(text, "tcp door   127.0.0.1:"+m[1]+"\n") {
 			t.Errorf("the command's port %s is not the TCP door's", m[1])
@@ -120,6 +185,22 @@ func TestDemoPlainLog(t *testing.T) {
 		}
 		if !regexp.MustCompile(`(?m)^\S+ room {10}\S`).MatchString(text) {
 			t.Errorf("the output has none of the room's log lines:\n%s", text)
+		}
+	})
+
+	t.Run("a Unix side's end is called end of stream, never a FIN", func(t *testing.T) {
+		for _, want := range []string{
+			"half-close c>s: end of stream passed on (shutdown)",
+			" Linus   unix  left: sent EOF (shutdown write), got EOF, closed",
+			" Radia   tap   left: sent EOF (shutdown write), got EOF, closed",
+			" Ken     tcp   left: sent FIN, got FIN, closed",
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the output lacks %q:\n%s", want, text)
+			}
+		}
+		if bad := regexp.MustCompile(`(?m)^\S+ (tap #\d+ +half-close|\S+ +(unix|tap) +left:).*FIN.*$`).FindString(text); bad != "" {
+			t.Errorf("a Unix side speaks of a FIN: %q", bad)
 		}
 	})
 
@@ -227,7 +308,7 @@ func TestDemoOpensTheUI(t *testing.T) {
 // TestDemoSignals runs the real inspect main in a child process (this
 // test binary, re-run as TestDemoChildProcess) and stops it with a signal.
 func TestDemoSignals(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String()+" stops everything and exits 0", func(t *testing.T) {
 			out := newDemoOutput()
 			cmd := exec.Command(os.Args[0], "-test.run=^TestDemoChildProcess$")
@@ -404,4 +485,46 @@ func demoNoLeaks(t testing.TB) {
 	t.Helper()
 	opt := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+}
+
+// TestInspectDocDescribesDemoAndTap keeps docs/inspect.md in step with
+// the demo's and the tap's flags: each has a section there that names
+// every flag the command's help lists.
+func TestInspectDocDescribesDemoAndTap(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "inspect.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	for _, c := range []struct{ command, heading string }{
+		{"demo", "## The demo: `inspect demo`"},
+		{"tap", "### `inspect tap`: the relay on its own"},
+	} {
+		t.Run("the "+c.command+" section names every flag of inspect "+c.command, func(t *testing.T) {
+			start := strings.Index(doc, "\n"+c.heading+"\n")
+			if start < 0 {
+				t.Fatalf("docs/inspect.md has no heading %q", c.heading)
+			}
+			section := doc[start+1:]
+			if end := strings.Index(section[len(c.heading):], "\n## "); end >= 0 {
+				section = section[:len(c.heading)+end]
+			}
+			var help bytes.Buffer
+			run(context.Background(), []string{c.command, "-h"}, &help, io.Discard)
+			flags := regexp.MustCompile(`(?m)^  (-[a-z-]+)`).FindAllStringSubmatch(help.String(), -1)
+			if len(flags) < 3 {
+				t.Fatalf("found only %d flags in the help:\n%s", len(flags), help.String())
+			}
+			for _, f := range flags {
+				if !regexp.MustCompile("[\\s`\\[(]" + regexp.QuoteMeta(f[1]) + "[\\s`\\]=]").MatchString(section) {
+					t.Errorf("the section does not name %s", f[1])
+				}
+			}
+		})
+	}
+	t.Run("nothing calls the tap or the demo future work", func(t *testing.T) {
+		if m := regexp.MustCompile(`(?i)future work|\(yet\)|not yet (written|built|done)`).FindString(doc); m != "" {
+			t.Errorf("docs/inspect.md still says %q", m)
+		}
+	})
 }

@@ -6,6 +6,8 @@
 //	inspect tap -listen L -to T  relay a socket and print its bytes
 //	inspect demo                 run the lab 08 chat and open the UI on it
 //
+// "inspect -h" prints this usage and the terminal UI's flags.
+//
 // Run "inspect COMMAND -h" for a command's flags.
 package main
 
@@ -21,7 +23,13 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A closed terminal sends SIGHUP: clean up as for Ctrl-C, unless
+	// the user asked to ignore it (nohup).
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
@@ -51,12 +59,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 const usage = `usage:
-  inspect [-port N] [-path P] [-all] [-i IFACE] [-r FILE]   open the terminal UI
+  inspect [-port N] [-path P] [-all] [-i IFACE] [-r FILE]  open the terminal UI
           [-tap L=T] [-contrast] [-compare] [-ring N]
   inspect sockets [-port N] [-path P] [-all] [-json]       print the socket table
   inspect packets [-i lo] [-port N] [-c N] [-x] [-r F] [-w F] print packets
-  inspect tap -listen L -to T                             relay and show bytes
-  inspect demo [-pace D] [-once] [-no-ui] [-contrast]     chat + UI in one go
+  inspect tap -listen L -to T [-text] [-mode M] [-snap N] relay and show bytes
+  inspect demo [-pace D] [-once] [-no-ui] [-contrast] [-compare]
+                                                          chat + UI in one go
+
+Run "inspect COMMAND -h" for a command's flags.
 `
 
 // usageError marks an error caused by how the command was called; it

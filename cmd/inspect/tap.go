@@ -94,7 +94,7 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	go func() { served <- r.Serve(ctx) }()
 	w := bufio.NewWriter(stdout)
 	for ev := range r.Events() {
-		printTapEvent(w, ev, *text)
+		printTapEvent(w, ev, *text, where.Network, r.Target().Network)
 		if len(r.Events()) == 0 {
 			w.Flush()
 		}
@@ -115,8 +115,9 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // printTapEvent writes one event as a line, followed for data by a hex
-// dump (or a quoted string with text) of the bytes kept.
-func printTapEvent(w io.Writer, ev tap.Event, text bool) {
+// dump (or a quoted string with text) of the bytes kept. client and
+// server are the networks ("tcp" or "unix") of the relay's two sides.
+func printTapEvent(w io.Writer, ev tap.Event, text bool, client, server string) {
 	if ev.Dropped > 0 {
 		fmt.Fprintf(w, "tap: %d events dropped here: output too slow\n", ev.Dropped)
 	}
@@ -139,7 +140,8 @@ func printTapEvent(w io.Writer, ev tap.Event, text bool) {
 			fmt.Fprintf(w, "  %s\n", bytes.TrimRight([]byte(line), " "))
 		}
 	case tap.HalfClose:
-		fmt.Fprintf(w, "%s half-close %s (FIN passed on)\n", head, ev.Dir)
+		fmt.Fprintf(w, "%s half-close %s: %s\n", head, ev.Dir,
+			tap.HalfCloseNote(ev.Dir, client, server))
 	case tap.Close:
 		if ev.Err != nil {
 			fmt.Fprintf(w, "%s close: %v\n", head, ev.Err)

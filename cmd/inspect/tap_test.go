@@ -105,7 +105,7 @@ sys.stdout.write(repr(s.recv(100)))`
 			`(?m)^tap: socket file mode 0600\ntap: AF_UNIX bytes never reach lo; these come from the relay, not from a capture$`,
 			`(?m)^\d\d:\d\d:\d\d\.\d{6} #1 open client @ -> server unix:` + regexp.QuoteMeta(real) + `$`,
 			`(?m)^\S+ #1 c>s 6 bytes\n  00000000  68 65 6c 6c 6f 0a +\|hello\.\|$`,
-			`(?m)^\S+ #1 half-close c>s \(FIN passed on\)$`,
+			`(?m)^\S+ #1 half-close c>s: end of stream passed on \(shutdown\)$`,
 			`(?m)^\S+ #1 s>c 6 bytes\n  00000000  68 65 6c 6c 6f 0a +\|hello\.\|$`,
 			`(?m)^\S+ #2 c>s 13 bytes\n  00000000  66 72 6f 6d 20 70 79 74  68 6f 6e 00 01 +\|from python\.\.\|$`,
 			`(?m)^tap: stopped after 2 connections; 19 bytes c>s, 19 bytes s>c; 0 events dropped$`,
@@ -139,6 +139,10 @@ sys.stdout.write(repr(s.recv(100)))`
 			`(?m)^\S+ #1 open client 127\.0\.0\.1:\d+ -> server unix:`,
 			`(?m)^\S+ #1 c>s 9 bytes "hi\\tthere\\n"$`,
 			`(?m)^\S+ #1 s>c 9 bytes "hi\\tthere\\n"$`,
+			// A TCP client's FIN reaches the Unix server as end of
+			// stream, and the server's shutdown reaches the client as a FIN.
+			`(?m)^\S+ #1 half-close c>s: FIN passed on as end of stream \(shutdown\)$`,
+			`(?m)^\S+ #1 half-close s>c: end of stream passed on as a FIN \(shutdown\)$`,
 		} {
 			if !regexp.MustCompile(re).MatchString(out.String()) {
 				t.Errorf("output does not match %s:\n%s", re, out.String())

@@ -98,7 +98,7 @@ func runTUI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // runTUIWith is runTUI with the screen and the terminal check taken from env.
 func runTUIWith(ctx context.Context, args []string, stdout, stderr io.Writer, env tuiEnv) error {
-	cfg, err := parseTUIFlags(args, stderr)
+	cfg, err := parseTUIFlags(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -374,14 +374,16 @@ func tuiFlush(ctx context.Context, b *ui.Batcher, tr *stream.Tracker, app *tview
 	})
 }
 
-// parseTUIFlags parses the TUI's flags; errors are usage errors.
-func parseTUIFlags(args []string, stderr io.Writer) (tuiConfig, error) {
+// parseTUIFlags parses the TUI's flags; errors are usage errors. With -h
+// it prints the command's usage and the TUI's flags on stdout and
+// returns flag.ErrHelp.
+func parseTUIFlags(args []string, stdout io.Writer) (tuiConfig, error) {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	ports := &tuiPorts{ports: []int{3008}}
 	fs.Var(ports, "port", "TCP `port`s to watch (repeatable, or a list like 3008,3009)")
-	path := fs.String("path", filepath.Join(os.TempDir(), "socketlab.sock"),
-		"Unix socket `path` to watch")
+	paths := &tuiPaths{paths: []string{filepath.Join(os.TempDir(), "socketlab.sock")}}
+	fs.Var(paths, "path", "Unix socket `path` to watch (repeatable)")
 	all := fs.Bool("all", false, "show every TCP and Unix socket and every TCP packet")
 	iface := fs.String("i", "lo", "capture on interface `IFACE`")
 	file := fs.String("r", "", "show the packets of pcap `FILE` instead of capturing")
@@ -391,20 +393,57 @@ func parseTUIFlags(args []string, stderr io.Writer) (tuiConfig, error) {
 		"beside the packets (repeatable)")
 	contrast := fs.Bool("contrast", false, "high-contrast colours for projectors")
 	compare := fs.Bool("compare", false, "open on the compare view: a TCP and an IPC connection side by side")
+	help := func() string {
+		var b strings.Builder
+		b.WriteString(usage)
+		b.WriteString("\nflags of the terminal UI (inspect with no command):\n")
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		return b.String()
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, help())
 			return tuiConfig{}, err
 		}
-		return tuiConfig{}, usageError{err}
+		return tuiConfig{}, usageError{fmt.Errorf("%v\n\n%s", err, help())}
 	}
 	if fs.NArg() > 0 {
-		return tuiConfig{}, usageError{fmt.Errorf("unexpected argument %q\n\n%s", fs.Arg(0), usage)}
+		return tuiConfig{}, usageError{fmt.Errorf("unexpected argument %q\n\n%s", fs.Arg(0), help())}
 	}
 	if *ring < 1 {
 		return tuiConfig{}, usageError{fmt.Errorf("-ring %d: keep at least 1 packet", *ring)}
 	}
-	return tuiConfig{Ports: ports.ports, Paths: []string{*path}, All: *all, Iface: *iface,
+	return tuiConfig{Ports: ports.ports, Paths: paths.paths, All: *all, Iface: *iface,
 		File: *file, Ring: *ring, Contrast: *contrast, Compare: *compare, Taps: taps}, nil
+}
+
+// tuiPaths is the TUI's -path flag: repeatable. The first use replaces
+// the default.
+type tuiPaths struct {
+	paths []string
+	set   bool
+}
+
+func (p *tuiPaths) String() string {
+	if p == nil {
+		return ""
+	}
+	return strings.Join(p.paths, " ")
+}
+
+func (p *tuiPaths) Set(v string) error {
+	if v == "" {
+		return errors.New("empty path")
+	}
+	if !p.set {
+		p.paths, p.set = nil, true
+	}
+	if !slices.Contains(p.paths, v) {
+		p.paths = append(p.paths, v)
+	}
+	return nil
 }
 
 // tuiTaps is the TUI's -tap flag: repeatable, each value L=T.

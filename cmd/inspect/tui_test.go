@@ -60,6 +60,40 @@ func TestTUIFlags(t *testing.T) {
 			}
 		})
 	}
+	t.Run("-h prints the usage and the UI's flags on stdout and exits 0", func(t *testing.T) {
+		for _, args := range [][]string{{"-h"}, {"-help"}, {"-compare", "-h"}} {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), args, &stdout, &stderr)
+			if code := exitCode(err, &stderr); code != 0 {
+				t.Errorf("inspect %q: exit status %d (%v), want 0", args, code, err)
+			}
+			out := stdout.String()
+			if strings.Contains(out+stderr.String(), "Usage of inspect") {
+				t.Errorf("inspect %q printed the flag package's bare usage:\n%s%s", args, out, stderr.String())
+			}
+			for _, want := range []string{usage, "inspect demo", "inspect tap -listen L -to T",
+				"  -port port", "  -path path", "  -tap L=T", "  -compare", "  -contrast", "  -ring N"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("inspect %q: help lacks %q:\n%s", args, want, out)
+				}
+			}
+			if stderr.Len() > 0 {
+				t.Errorf("inspect %q wrote to stderr: %q", args, stderr.String())
+			}
+		}
+	})
+	t.Run("a usage error shows the usage too", func(t *testing.T) {
+		err := run(context.Background(), []string{"-nosuchflag"}, io.Discard, io.Discard)
+		if !isUsage(err) || !strings.Contains(err.Error(), "-nosuchflag") || !strings.Contains(err.Error(), "  -tap L=T") {
+			t.Errorf("err = %v, want a usage error with the flags", err)
+		}
+	})
+	t.Run("paths may be repeated", func(t *testing.T) {
+		cfg, err := parseTUIFlags([]string{"-path", "/tmp/a.sock", "-path", "/tmp/b.sock"}, io.Discard)
+		if err != nil || fmt.Sprint(cfg.Paths) != "[/tmp/a.sock /tmp/b.sock]" {
+			t.Errorf("paths %v, err %v", cfg.Paths, err)
+		}
+	})
 	t.Run("ports may be repeated or listed", func(t *testing.T) {
 		cfg, err := parseTUIFlags([]string{"-port", "3008,3009", "-port", "4000"}, io.Discard)
 		if err != nil || fmt.Sprint(cfg.Ports) != "[3008 3009 4000]" {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/socketlab/socketlab/inspect/tap"
 )
 
 // Limits of a scripted client.
@@ -216,7 +218,14 @@ func (c *client) leave(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.record(Note, "left: sent FIN, got FIN, closed")
+	// A Unix socket has no FIN: shutting down writing makes the room's
+	// next read return end of file, and the room's close does the same
+	// to ours.
+	sent, got := tap.EndOfStream("unix"), "EOF"
+	if c.door == TCP {
+		sent, got = tap.EndOfStream("tcp"), "FIN"
+	}
+	c.record(Note, "left: sent "+sent+", got "+got+", closed")
 	return nil
 }
 

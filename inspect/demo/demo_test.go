@@ -83,6 +83,19 @@ func TestOpeningConversation(t *testing.T) {
 		}
 	})
 
+	t.Run("a client says how it left in the words of its transport", func(t *testing.T) {
+		for name, want := range map[string]string{
+			"Ada":   "left: sent FIN, got FIN, closed",
+			"Linus": "left: sent EOF (shutdown write), got EOF, closed",
+			"Grace": "left: sent EOF (shutdown write), got EOF, closed",
+		} {
+			lines := d.Transcript(name)
+			if len(lines) == 0 || lines[len(lines)-1].Text != want {
+				t.Errorf("%s's last line is not %q: %v", name, want, lines)
+			}
+		}
+	})
+
 	t.Run("the tap reports Grace's bytes exactly, both ways", func(t *testing.T) {
 		events := collect(t, live)
 		checkTapped(t, events, 1, d.Transcript("Grace"))

@@ -148,7 +148,8 @@ func abort(conn net.Conn) {
 	}
 }
 
-// closeWrite shuts down the writing side of conn, sending a FIN.
+// closeWrite shuts down the writing side of conn: a TCP socket sends a
+// FIN, a Unix socket's peer reads end of file.
 func closeWrite(conn net.Conn) error {
 	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()

@@ -15,8 +15,9 @@
 // events are dropped and counted: each delivered Event says how many were
 // lost just before it, and Stats reports the total.
 //
-// The relay is byte-exact in both directions. A half-close (FIN) on one
-// side becomes a CloseWrite on the other. When one side resets or fails,
+// The relay is byte-exact in both directions. A half-close on one side
+// (a FIN on TCP, shutdown of writing on a Unix socket) becomes a
+// CloseWrite on the other. When one side resets or fails,
 // the other side is closed too, with a TCP reset where the other side is
 // TCP. Each connection uses two fixed buffers, so memory stays bounded
 // however much traffic passes.

@@ -21,7 +21,7 @@ type Kind uint8
 const (
 	Open      Kind = iota + 1 // the client is connected to the server
 	Data                      // a chunk of bytes was read and forwarded
-	HalfClose                 // one side sent FIN; the relay passed it on
+	HalfClose                 // one side shut down writing; the relay passed it on
 	Close                     // both directions ended, or the relay stopped
 	Reset                     // one side reset or vanished; the other was closed
 	Error                     // anything else: Err says what
@@ -85,4 +85,37 @@ type Event struct {
 	// Dropped counts the events lost just before this one because the
 	// event channel was full.
 	Dropped uint64
+}
+
+// EndOfStream names how a stream socket on network ("tcp" or "unix")
+// says that it has no more to send: "FIN" for TCP, which sends a FIN
+// segment, and "EOF (shutdown write)" for a Unix socket, which has no
+// segments: shutdown(SHUT_WR) makes the peer's next read return end of
+// file.
+func EndOfStream(network string) string {
+	if network == "tcp" {
+		return "FIN"
+	}
+	return "EOF (shutdown write)"
+}
+
+// HalfCloseNote describes a HalfClose event of direction d, for a relay
+// whose clients connect over network client and which dials its server
+// over network server (each "tcp" or "unix"): "FIN passed on" between
+// two TCP sides, "end of stream passed on (shutdown)" between two Unix
+// sockets, and what became of it when the two differ.
+func HalfCloseNote(d Dir, client, server string) string {
+	from, to := client, server
+	if d == ServerToClient {
+		from, to = server, client
+	}
+	switch {
+	case from == "tcp" && to == "tcp":
+		return "FIN passed on"
+	case from == "tcp":
+		return "FIN passed on as end of stream (shutdown)"
+	case to == "tcp":
+		return "end of stream passed on as a FIN (shutdown)"
+	}
+	return "end of stream passed on (shutdown)"
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -378,4 +379,37 @@ func randomBytes(t testing.TB, n int) []byte {
 	b := make([]byte, n)
 	rand.Read(b)
 	return b
+}
+
+func TestHalfCloseWords(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		dir            Dir
+		client, server string
+		want           string
+	}{
+		{"two TCP sides pass a FIN on", ClientToServer, "tcp", "tcp", "FIN passed on"},
+		{"two Unix sides pass the end of stream on, with no FIN", ClientToServer, "unix", "unix",
+			"end of stream passed on (shutdown)"},
+		{"a TCP client's FIN reaches a Unix server as end of stream", ClientToServer, "tcp", "unix",
+			"FIN passed on as end of stream (shutdown)"},
+		{"a Unix server's shutdown reaches a TCP client as a FIN", ServerToClient, "tcp", "unix",
+			"end of stream passed on as a FIN (shutdown)"},
+		{"a TCP server's FIN reaches a Unix client as end of stream", ServerToClient, "unix", "tcp",
+			"FIN passed on as end of stream (shutdown)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := HalfCloseNote(c.dir, c.client, c.server); got != c.want {
+				t.Errorf("HalfCloseNote(%v, %s, %s) = %q, want %q", c.dir, c.client, c.server, got, c.want)
+			}
+		})
+	}
+	t.Run("only TCP says FIN", func(t *testing.T) {
+		if got := EndOfStream("tcp"); got != "FIN" {
+			t.Errorf(`EndOfStream("tcp") = %q`, got)
+		}
+		if got := EndOfStream("unix"); strings.Contains(got, "FIN") {
+			t.Errorf(`EndOfStream("unix") = %q, which names a FIN a Unix socket never sends`, got)
+		}
+	})
 }

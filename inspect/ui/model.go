@@ -74,6 +74,7 @@ type row struct {
 	step step
 	text string   // lower-case searchable text, built on first use
 	tap  *tapInfo // set for a tap event rather than a captured packet
+	num  uint64   // a captured packet's number: its Index, or its count
 }
 
 // Model holds everything the views draw: a bounded ring of packets, the
@@ -93,6 +94,7 @@ type Model struct {
 	tapSeen uint64 // tap events given to AddTapEvents
 	tapLost uint64 // tap events the relays dropped (Event.Dropped)
 	tapRows uint64 // tap events added to the ring
+	pktRows uint64 // captured packets added to the ring
 	first   time.Time
 
 	conns   map[connKey]*connState
@@ -148,15 +150,16 @@ func (m *Model) AddPackets(ps []capture.Packet) {
 
 func (m *Model) push(p *capture.Packet) {
 	r := m.pushRow(p)
+	m.pktRows++
+	r.num = p.Index
+	if r.num == 0 {
+		r.num = m.pktRows
+	}
 	m.learn(r)
 	if m.opt.StreamFromPackets && p.Len > 0 && p.Malformed == "" {
 		m.streamPacket(r, p.Payload)
 	}
-	if m.narrow.on || len(m.filter) > 0 {
-		if m.matchRow(r) {
-			m.visible = append(m.visible, r.seq)
-		}
-	}
+	m.settle(r)
 }
 
 // pushRow adds a row for p to the ring, with a copy of the bytes kept,

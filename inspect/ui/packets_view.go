@@ -150,10 +150,7 @@ func packetCell(m *Model, r *row, col int) string {
 		if r.tap != nil {
 			return "t" + strconv.FormatUint(r.tap.n, 10)
 		}
-		if p.Index != 0 {
-			return strconv.FormatUint(p.Index, 10)
-		}
-		return strconv.FormatUint(r.seq, 10)
+		return strconv.FormatUint(r.num, 10)
 	case 1:
 		return fmt.Sprintf("%.6f", p.Time.Sub(m.first).Seconds())
 	case 2:

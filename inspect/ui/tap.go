@@ -80,11 +80,7 @@ func (m *Model) pushTap(ev *TapEvent) {
 			s.chunks = append(s.chunks, streamChunk{dir: r.dir, gap: missing})
 		}
 	}
-	if m.narrow.on || len(m.filter) > 0 {
-		if m.matchRow(r) {
-			m.visible = append(m.visible, r.seq)
-		}
-	}
+	m.settle(r)
 }
 
 // tapObserve returns the plain-words note of a tap event.
