@@ -3,6 +3,7 @@ package sockets
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"os"
 	"time"
 
@@ -38,8 +39,12 @@ const (
 	unixDiagPeer   = 2 // UNIX_DIAG_PEER
 	unixDiagRQLen  = 4 // UNIX_DIAG_RQLEN
 
-	inetDiagSKV6Only = 11 // INET_DIAG_SKV6ONLY
-	tcpListen        = 10
+	inetDiagSKV6Only    = 11 // INET_DIAG_SKV6ONLY
+	inetDiagReqBytecode = 1  // INET_DIAG_REQ_BYTECODE
+	inetDiagBCJmp       = 1  // INET_DIAG_BC_JMP
+	inetDiagBCSEq       = 11 // INET_DIAG_BC_S_EQ
+	inetDiagBCDEq       = 12 // INET_DIAG_BC_D_EQ
+	tcpListen           = 10
 )
 
 // diagConn is a netlink sock_diag socket and its receive buffer, reused
@@ -82,9 +87,12 @@ func (c *diagConn) dump(req []byte, fn func(msg []byte)) error {
 		return os.NewSyscallError("sendto", err)
 	}
 	for {
-		n, _, err := unix.Recvfrom(c.fd, c.buf, 0)
+		n, err := unix.Read(c.fd, c.buf)
+		if err == unix.EINTR {
+			continue // a signal (a profiler's, say) cut the wait short
+		}
 		if err != nil {
-			return os.NewSyscallError("recvfrom", err)
+			return os.NewSyscallError("read", err)
 		}
 		b := c.buf[:n]
 		for len(b) >= unix.SizeofNlMsghdr {
@@ -165,6 +173,100 @@ func (c *diagConn) listeners(family uint8, into map[uint64]listenExtra) error {
 		})
 		into[uint64(ne.Uint32(m[68:]))] = x
 	})
+}
+
+// diagTCPRow is one TCP socket of a sock_diag dump: what /proc/net/tcp
+// says of it, and for a listener what sock_diag adds.
+type diagTCPRow struct {
+	tcpRow
+	listen listenExtra
+}
+
+// tcp dumps the TCP sockets of family (AF_INET or AF_INET6) in every
+// state and calls fn with each. If ports is not empty, the request
+// carries a filter (INET_DIAG_REQ_BYTECODE) so that the kernel sends
+// only the sockets whose local or remote port is one of ports. fn must
+// still check the ports: a number outside 0–65535 cannot be put in the
+// program as it is, and the kernel may send a socket it matches.
+func (c *diagConn) tcp(family uint8, ports []int, fn func(*diagTCPRow)) error {
+	req := make([]byte, diagInetReqLen, diagInetReqLen+4+24*len(ports))
+	req[0] = family
+	req[1] = unix.IPPROTO_TCP
+	ne := binary.NativeEndian
+	ne.PutUint32(req[4:], ^uint32(0)) // every state
+	if len(ports) > 0 {
+		bc := portFilter(ports)
+		req = ne.AppendUint16(req, uint16(4+len(bc)))
+		req = ne.AppendUint16(req, inetDiagReqBytecode)
+		req = append(req, bc...)
+	}
+	var row diagTCPRow
+	return c.dump(req, func(m []byte) {
+		if len(m) < diagInetMsgLen || m[0] != family {
+			return
+		}
+		be := binary.BigEndian
+		var src, dst [16]byte
+		copy(src[:], m[8:24])
+		copy(dst[:], m[24:40])
+		lport, rport := be.Uint16(m[4:]), be.Uint16(m[6:])
+		row = diagTCPRow{}
+		if family == unix.AF_INET {
+			row.local = netip.AddrPortFrom(netip.AddrFrom4([4]byte(src[:4])), lport)
+			row.remote = netip.AddrPortFrom(netip.AddrFrom4([4]byte(dst[:4])), rport)
+		} else {
+			row.local = netip.AddrPortFrom(netip.AddrFrom16(src), lport)
+			row.remote = netip.AddrPortFrom(netip.AddrFrom16(dst), rport)
+		}
+		row.state = m[1]
+		row.recvQ, row.sendQ = ne.Uint32(m[56:]), ne.Uint32(m[60:])
+		row.inode = uint64(ne.Uint32(m[68:]))
+		if row.state == tcpListen {
+			row.listen.backlog = row.sendQ
+			eachAttr(m[diagInetMsgLen:], func(typ uint16, v []byte) {
+				if typ == inetDiagSKV6Only && len(v) >= 1 {
+					row.listen.v6Only, row.listen.knownV6O = v[0] != 0, true
+				}
+			})
+		}
+		fn(&row)
+	})
+}
+
+// portFilter returns an inet_diag bytecode program that accepts a socket
+// whose local or remote port is one of ports. The kernel runs it from
+// the start: a test that holds goes on to the next instruction (yes),
+// one that fails jumps ahead by no bytes; the socket is accepted when
+// the program ends exactly at its last byte and rejected when a jump
+// goes past it. Every test but the last is followed by a jump to the
+// end, so the program reads
+//
+//	sport == p1 ? accept : dport == p1 ? accept : sport == p2 ? … : reject
+func portFilter(ports []int) []byte {
+	const testLen, jumpLen = 8, 4 // a comparison takes two ops, a jump one
+	n := 2 * len(ports)
+	size := n*testLen + (n-1)*jumpLen
+	bc := make([]byte, 0, size)
+	op := func(code, yes uint8, no int) {
+		bc = append(bc, code, yes)
+		bc = binary.NativeEndian.AppendUint16(bc, uint16(no))
+	}
+	for i := range n {
+		code := uint8(inetDiagBCSEq)
+		if i%2 == 1 {
+			code = inetDiagBCDEq
+		}
+		port := uint16(ports[i/2])
+		if i == n-1 {
+			op(code, testLen, testLen+4) // fails: jump past the end
+			op(0, 0, int(port))
+			break
+		}
+		op(code, testLen, testLen+jumpLen) // fails: skip the jump
+		op(0, 0, int(port))
+		op(inetDiagBCJmp, jumpLen, size-len(bc)) // holds: jump to the end
+	}
+	return bc
 }
 
 // eachAttr calls fn for each netlink attribute (struct rtattr) in b.

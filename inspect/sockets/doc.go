@@ -1,15 +1,17 @@
 // Package sockets reads the machine's TCP and Unix socket tables and
 // turns them into plain snapshots that the inspector's views print.
 //
-// Read parses /proc/net/tcp, /proc/net/tcp6 and /proc/net/unix, keeps
-// the sockets a Filter selects, and finds the process that owns each one
-// by following the socket:[INODE] links under /proc/PID/fd. On Linux it
-// also asks the kernel over netlink (sock_diag) for what /proc leaves
-// out: which Unix socket is connected to which, the queues of Unix
-// sockets, the backlog limit of listeners, and whether an IPv6 socket
-// bound to [::] also accepts IPv4. When netlink is not available the
-// table still lists every socket; those facts are then zero, or guessed
-// where Socket has a field that says so (DualStackGuess).
+// Read asks the kernel for its TCP sockets over netlink (sock_diag, the
+// service ss uses), reads /proc/net/unix, keeps the sockets a Filter
+// selects, and finds the process that owns each one by following the
+// socket:[INODE] links under /proc/PID/fd. With a port filter the kernel
+// itself picks the TCP sockets, so it sends only those. Netlink also
+// gives what /proc leaves out: which Unix socket is connected to which,
+// the queues of Unix sockets, the backlog limit of listeners, and
+// whether an IPv6 socket bound to [::] also accepts IPv4. When netlink
+// is not available Read parses /proc/net/tcp and /proc/net/tcp6 instead
+// and the table still lists every socket; those facts are then zero, or
+// guessed where Socket has a field that says so (DualStackGuess).
 //
 // What the table can and cannot know:
 //
@@ -36,8 +38,8 @@
 // Reading the owners costs one readlink per open file on the machine,
 // the largest part of a Read with thousands of sockets. Read therefore
 // remembers where it found each socket it returned and checks just that
-// file the next time; a socket whose owner it could not see is looked
-// for again after ten seconds.
+// file the next time (one stat); a socket whose owner it could not see
+// is looked for again after ten seconds.
 //
 // The formatting helpers (Columns, Rows, WriteTable, Explain and the
 // cell functions) are plain Go, so the terminal UI and the inspect

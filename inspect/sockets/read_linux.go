@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,18 +20,20 @@ import (
 const procRoot = "/proc"
 
 // scratch is the memory one Read works in: line and netlink buffers and
-// the map of wanted inodes to their owners. Reads reuse it through scratchPool, so a table
-// refreshed every second does not allocate it each time.
+// the map of wanted inodes to their owners. Reads reuse it through
+// scratchPool, so a table refreshed every second does not allocate it
+// each time. It also remembers how many sockets the last Read found, so
+// that the next one can make room for as many at once.
 type scratch struct {
-	buf4, buf6, link []byte
-	owners           map[uint64]fdRef
+	buf4, buf6 []byte
+	owners     map[uint64]fdRef
+	n4, nRest  int
 }
 
 var scratchPool = sync.Pool{New: func() any {
 	return &scratch{
 		buf4:   make([]byte, 64<<10),
 		buf6:   make([]byte, 64<<10),
-		link:   make([]byte, 64),
 		owners: make(map[uint64]fdRef),
 	}
 }}
@@ -41,23 +44,27 @@ var scratchPool = sync.Pool{New: func() any {
 // netlink) are left zero. It may be called from any goroutine.
 //
 // With thousands of sockets most of the time goes to the kernel walking
-// its hash tables and to one readlink per socket to find its owner. Read
-// remembers where it found each socket's owner, so that the next Read, a
-// second later, checks those files instead of walking every process's;
-// and it does that check and reads the TCP table on two more goroutines,
-// both finished when it returns, while it reads the TCP6 and Unix tables.
+// its hash tables and to one system call per socket to find its owner.
+// Read remembers where it found each socket's owner, so that the next
+// Read, a second later, checks those files instead of walking every
+// process's; and it does that check and reads the IPv4 TCP sockets on
+// two more goroutines, both finished when it returns, while it reads the
+// IPv6 and Unix ones.
 func Read(f Filter) (Snapshot, error) {
 	start := time.Now()
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 
-	var tcp4, rest []Socket
+	// The IPv4 sockets go first into a slice with room for the whole
+	// table, so that the rest can be appended without copying it again.
+	tcp4 := make([]Socket, 0, sc.n4+sc.nRest)
+	rest := make([]Socket, 0, sc.nRest)
 	var err4, errRest error
 	var wg sync.WaitGroup
-	wg.Go(func() { confirmCached(procRoot, sc.link) })
+	wg.Go(func() { confirmCached(procRoot) })
 	if f.All || len(f.Ports) > 0 {
-		wg.Go(func() { tcp4, err4 = readTCP(procRoot+"/net/tcp", unix.AF_INET, f, sc.buf4) })
-		rest, errRest = readTCP(procRoot+"/net/tcp6", unix.AF_INET6, f, sc.buf6)
+		wg.Go(func() { tcp4, err4 = readTCP(procRoot+"/net/tcp", unix.AF_INET, f, sc.buf4, tcp4) })
+		rest, errRest = readTCP(procRoot+"/net/tcp6", unix.AF_INET6, f, sc.buf6, rest)
 	}
 	if errRest == nil && (f.All || len(f.Paths) > 0) {
 		var us []Socket
@@ -68,7 +75,15 @@ func Read(f Filter) (Snapshot, error) {
 	if err := cmp.Or(err4, errRest); err != nil {
 		return Snapshot{}, err
 	}
+	sc.n4, sc.nRest = len(tcp4), len(rest)
 	out := append(tcp4, rest...)
+	switch {
+	case len(out) == 0:
+		out = nil
+	case cap(out) > 2*len(out)+64:
+		// The last Read found many more: do not keep that room alive.
+		out = slices.Clone(out)
+	}
 
 	clear(sc.owners)
 	for _, s := range out {
@@ -96,30 +111,90 @@ func Read(f Filter) (Snapshot, error) {
 	return Snapshot{Taken: start, Sockets: out, Took: time.Since(start)}, nil
 }
 
-// readTCP returns the sockets of the /proc/net/tcp or tcp6 table name
-// that f selects. family is AF_INET or AF_INET6 to match.
-func readTCP(name string, family uint8, f Filter, buf []byte) ([]Socket, error) {
-	var out []Socket
+// readTCP appends to out the TCP sockets of family (AF_INET or AF_INET6)
+// that f selects. It asks the kernel over netlink and, where that fails,
+// reads the /proc/net table name instead.
+func readTCP(name string, family uint8, f Filter, buf []byte, out []Socket) ([]Socket, error) {
+	if !noNetlink {
+		if all, err := diagTCP(family, f, buf, out); err == nil {
+			return all, nil
+		}
+	}
+	return procTCP(name, family, f, buf, out)
+}
+
+// diagTCP appends to out the TCP sockets of family that f selects, from
+// a sock_diag dump. With a port filter the kernel itself leaves out the
+// other sockets, so it formats and sends only the ones f selects.
+func diagTCP(family uint8, f Filter, buf []byte, out []Socket) ([]Socket, error) {
+	c, err := openDiag(buf)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	n := len(out)
+	names := make(addrNames)
+	keep := func(r *diagTCPRow) {
+		if !selects(f, &r.tcpRow) {
+			return
+		}
+		s := tcpSocket(r.tcpRow, names)
+		if r.state == tcpListen {
+			applyListen(&s, r.listen, true)
+		}
+		out = append(out, s)
+	}
+	var ports []int
+	if !f.All && len(f.Ports) <= maxFilterPorts {
+		ports = f.Ports
+	}
+	err = c.tcp(family, ports, keep)
+	if err != nil && len(ports) > 0 {
+		// An older kernel without the bytecode's equality tests
+		// (INET_DIAG_BC_S_EQ) refuses the filter: filter here.
+		out = out[:n]
+		err = c.tcp(family, nil, keep)
+	}
+	return out, err
+}
+
+// maxFilterPorts is the most ports diagTCP asks the kernel to filter on;
+// with more, it filters the sockets itself. The program grows by 24
+// bytes a port, and the kernel's check of it takes time that grows with
+// the square of its length; 64 ports make a 1,532-byte program.
+const maxFilterPorts = 64
+
+// selects reports whether f selects the TCP socket r.
+func selects(f Filter, r *tcpRow) bool {
+	return f.All || slices.Contains(f.Ports, int(r.local.Port())) ||
+		slices.Contains(f.Ports, int(r.remote.Port()))
+}
+
+// procTCP appends to out the sockets of the /proc/net/tcp or tcp6 table
+// name that f selects. family is AF_INET or AF_INET6 to match.
+func procTCP(name string, family uint8, f Filter, buf []byte, out []Socket) ([]Socket, error) {
+	n := len(out)
+	names := make(addrNames)
 	listening := false
 	err := readTable(name, func(fl *os.File) error {
 		return scanTCP(fl, buf, func(r tcpRow) {
-			if f.All || slices.Contains(f.Ports, int(r.local.Port())) ||
-				slices.Contains(f.Ports, int(r.remote.Port())) {
-				out = append(out, tcpSocket(r))
+			if selects(f, &r) {
+				out = append(out, tcpSocket(r, names))
 				listening = listening || r.state == tcpListen
 			}
 		})
 	})
 	if family == unix.AF_INET6 && errors.Is(err, fs.ErrNotExist) {
-		return nil, nil // a kernel without IPv6
+		return out[:n], nil // a kernel without IPv6
 	}
 	if err != nil || !listening {
 		return out, err
 	}
 	listen := listenExtras(family, buf)
-	for i := range out {
+	for i := n; i < len(out); i++ {
 		if out[i].State == "LISTEN" {
-			applyListen(&out[i], listen)
+			x, ok := listen[out[i].Inode]
+			applyListen(&out[i], x, ok)
 		}
 	}
 	return out, nil
@@ -160,14 +235,29 @@ func readTable(name string, scan func(*os.File) error) error {
 	return nil
 }
 
-// tcpSocket turns a parsed /proc/net/tcp row into a Socket.
-func tcpSocket(r tcpRow) Socket {
+// addrNames remembers the text of the addresses one table read has
+// met: a table of thousands of loopback sockets holds a few addresses,
+// and each is written out once.
+type addrNames map[netip.Addr]string
+
+func (m addrNames) name(a netip.Addr) string {
+	s, ok := m[a]
+	if !ok {
+		s = a.String()
+		m[a] = s
+	}
+	return s
+}
+
+// tcpSocket turns a TCP row, from /proc/net/tcp or netlink, into a
+// Socket, taking the text of its addresses from names.
+func tcpSocket(r tcpRow, names addrNames) Socket {
 	s := Socket{
 		Kind:       TCP,
 		Family:     "IPv4",
-		LocalAddr:  r.local.Addr().String(),
+		LocalAddr:  names.name(r.local.Addr()),
 		LocalPort:  int(r.local.Port()),
-		RemoteAddr: r.remote.Addr().String(),
+		RemoteAddr: names.name(r.remote.Addr()),
 		RemotePort: int(r.remote.Port()),
 		State:      tcpStateName(r.state),
 		RecvQ:      int(r.recvQ),
@@ -187,13 +277,12 @@ func tcpSocket(r tcpRow) Socket {
 	return s
 }
 
-// applyListen adds what netlink knows about a listening socket: its
-// backlog and, for an IPv6 socket on [::], whether it is dual-stack.
+// applyListen adds what netlink knows about a listening socket, x if ok:
+// its backlog and, for an IPv6 socket on [::], whether it is dual-stack.
 // Without netlink, a [::] listener is taken to be dual-stack when the
 // system default (net.ipv6.bindv6only) says so, and DualStackGuess is set.
-func applyListen(s *Socket, listen map[uint64]listenExtra) {
+func applyListen(s *Socket, x listenExtra, ok bool) {
 	unspec6 := s.Family == "IPv6" && s.LocalAddr == "::"
-	x, ok := listen[s.Inode]
 	if ok {
 		s.SendQ = int(x.backlog)
 	}

@@ -424,3 +424,18 @@ func TestReadFindsAnOwnerThatMovedItsSocket(t *testing.T) {
 		t.Errorf("the cache holds fd %d, want the new descriptor %d", c.fd, dup.Fd())
 	}
 }
+
+func TestReadManyPorts(t *testing.T) {
+	ln := listen(t, "tcp4", "127.0.0.1:0")
+	// More ports than the kernel is asked to filter on: Read filters
+	// the sockets itself.
+	var ports []int
+	for p := 1; len(ports) < maxFilterPorts; p++ {
+		ports = append(ports, p)
+	}
+	ports = append(ports, 70000, -1, port(ln.Addr()))
+	ss := ours(read(t, Filter{Ports: ports}, count(1)))
+	if ss[0].LocalPort != port(ln.Addr()) || ss[0].State != "LISTEN" {
+		t.Errorf("got %+v, want the listener", ss[0])
+	}
+}
