@@ -284,7 +284,7 @@ func TestDemoOpensTheUI(t *testing.T) {
 			// Packets pane the tap's data, under the tap's banner.
 			text := demoWaitScreen(t, app, screen, drawn, "chat.sock", "tap.sock",
 				"tap data", tap.Banner)
-			path := regexp.MustCompile(`/tmp/sl\d+/chat\.sock`).FindString(text)
+			path := regexp.MustCompile(regexp.QuoteMeta(os.TempDir()) + `/sl\d+/chat\.sock`).FindString(text)
 
 			tc.stop(cancel, screen)
 			select {
