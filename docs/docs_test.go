@@ -78,6 +78,12 @@ func checkGuide(t *testing.T, path, slug string) {
 	checkHeadings(t, path, slug, text)
 
 	labDir := filepath.Join("..", "labs", slug)
+	if _, err := os.Stat(labDir); errors.Is(err, fs.ErrNotExist) {
+		// A guide with no lab folder of its own (09-many-clients
+		// measures labs 05 and 08) has the headings, but no
+		// transcript or diff to check.
+		return
+	}
 	golden, err := os.ReadFile(filepath.Join(labDir, "testdata",
 		"transcript.txt"))
 	if err != nil {

@@ -26,12 +26,17 @@ type client struct {
 }
 
 func newClient(r *Room, conn net.Conn, id int, door string) *client {
-	return &client{
+	c := &client{
 		room: r, conn: conn, id: id, door: door,
 		out:     newOutbox(r.cfg.QueueMessages, r.cfg.QueueBytes),
 		name:    fmt.Appendf(nil, "User %d: ", id),
 		written: make(chan struct{}),
 	}
+	// From here on c's writer owes it every message in the backlog,
+	// but first its welcome.
+	c.out.attach(r.log)
+	c.send(fmt.Appendf(nil, "Welcome to the chat, you are User %d!\n", id))
+	return c
 }
 
 // The lines a client may be sent, other than chat lines.
@@ -45,17 +50,11 @@ func fullMessage(max int) []byte {
 		"error: server full (%d clients), try again later\n", max)
 }
 
-// readLoop is c's reading goroutine: it joins the room, turns each line
-// into a broadcast, and leaves when the connection ends.
+// readLoop is c's reading goroutine: it turns each line into a
+// broadcast, and leaves the room when the connection ends.
 func (c *client) readLoop() {
 	defer c.room.clients.Done()
 	r := c.room
-	if !r.join(c) {
-		c.out.close()
-		<-c.written
-		c.conn.Close()
-		return
-	}
 	lines := newLineReader(c.conn, r.cfg.MaxLine)
 	var err error
 	for {
@@ -88,7 +87,7 @@ func (c *client) readLoop() {
 func (c *client) writeLoop() {
 	defer c.room.clients.Done()
 	defer close(c.written)
-	err := writeLoop(c.conn, c.out, c.room.cfg.WriteTimeout,
+	err := writeLoop(c.conn, c, c.room.log, c.room.cfg.WriteTimeout,
 		func(n int) { c.room.deliveries.Add(uint64(n)) })
 	switch {
 	case errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNRESET):
@@ -121,33 +120,14 @@ func (c *client) drop(why error) {
 	})
 }
 
-// join welcomes c, adds it to the member list and tells the others. It
-// reports false if the room is shutting down.
-//
-// The member list is copy-on-write: a broadcast may be looping over the
-// current slice, so we never change an element it can see. Appending to
-// the slice's spare capacity is safe (index len is beyond every loop);
-// when there is none, append copies. Either way we then store the new
-// slice for the next broadcast.
-func (r *Room) join(c *client) bool {
-	r.mu.Lock()
-	if r.closed {
-		r.count--
-		r.mu.Unlock()
-		return false
-	}
-	c.send(fmt.Appendf(nil, "Welcome to the chat, you are User %d!\n", c.id))
-	others := *r.members.Load()
-	members := append(others, c)
-	r.members.Store(&members)
-	r.mu.Unlock()
-
-	// Only those who were here before c hear that it joined: a client
-	// that joins after c never sees c's notice.
+// join tells everybody that c joined. Admit calls it under r.mu, just
+// after it has put c in the member list and c's cursor at the end of the
+// backlog: so the notice reaches exactly those who were here before c.
+// (c's own writer skips it, as it skips every line c sends.)
+func (r *Room) join(c *client) {
 	r.joined.Add(1)
 	r.logger.Printf("%v joined (from %v, %s)", c, c.conn.RemoteAddr(), c.door)
-	sendAll(others, fmt.Appendf(nil, "User %d joined! (%s)\n", c.id, c.door))
-	return true
+	r.add(c, fmt.Appendf(nil, "User %d joined! (%s)\n", c.id, c.door))
 }
 
 // leave removes c from the member list and tells the others, unless the
@@ -170,7 +150,7 @@ func (r *Room) leave(c *client, err error) {
 	switch {
 	case errors.Is(err, io.EOF):
 		r.logger.Printf("%v left", c)
-		c.out.close() // write what is queued, then close
+		c.out.close() // write what is due, then close
 	case errors.Is(err, net.ErrClosed):
 		// We closed the connection: cut off, or shutting down.
 	default:
@@ -178,33 +158,39 @@ func (r *Room) leave(c *client, err error) {
 		c.drop(nil)
 	}
 	if !closed {
-		sendAll(members, fmt.Appendf(nil, "User %d left!\n", c.id))
+		r.add(c, fmt.Appendf(nil, "User %d left!\n", c.id))
 	}
 }
 
 // broadcast sends "User N: line" to everyone but the sender. The message
-// is built once and the same bytes go into every queue.
+// is copied into the backlog once, whatever the number of clients.
 func (r *Room) broadcast(from *client, line []byte) {
-	msg := make([]byte, 0, len(from.name)+len(line)+1)
-	msg = append(append(append(msg, from.name...), line...), '\n')
 	r.messages.Add(1)
-	r.sendOthers(from, msg)
+	r.add(from, from.name, line, newline)
 }
 
-// sendOthers queues msg for every member but from. It holds no lock: the
-// member list it loops over is never modified (see join).
-func (r *Room) sendOthers(from *client, msg []byte) {
-	for _, c := range *r.members.Load() {
-		if c != from {
-			c.send(msg)
-		}
+var newline = []byte("\n")
+
+// add appends a message from from to the backlog: every member but from
+// will write it. Every time the backlog starts a new chunk, add looks
+// for members that fell more than QueueBytes behind and cuts them off.
+// That is a loop over all members, but once per chunk (64 KiB of
+// messages), not once per message.
+//
+// Only bytes count here, not messages: in the backlog a message costs
+// its bytes and nothing more, however many clients still owe it. (A
+// join burst at 10,000 clients leaves early clients thousands of short
+// notices behind, well under QueueBytes.)
+func (r *Room) add(from *client, parts ...[]byte) {
+	end, newChunk := r.log.add(from, parts...)
+	if !newChunk {
+		return
 	}
-}
-
-// sendAll queues msg for every client in to, a member list snapshot.
-func sendAll(to []*client, msg []byte) {
-	for _, c := range to {
-		c.send(msg)
+	for _, c := range *r.members.Load() {
+		if behind := c.out.behind(end); behind > int64(r.cfg.QueueBytes) {
+			c.drop(fmt.Errorf("outbound queue full (%d bytes behind)",
+				behind))
+		}
 	}
 }
 

@@ -23,10 +23,16 @@ type Config struct {
 	// a client may send. Zero means 4096.
 	MaxLine int
 
-	// QueueMessages and QueueBytes bound each client's outbound queue. A
-	// client whose queue would grow past either is cut off. Zero means
-	// 1024 messages and 1 MiB. The messages in a queue are shared with
-	// every other queue, so a full queue costs far less than QueueBytes.
+	// QueueBytes bounds how far a client may fall behind: a client with
+	// more than QueueBytes of broadcasts and notices not yet taken by its
+	// writer is cut off. Broadcasts are kept once for all clients (see
+	// backlog), so a client that far behind costs no memory of its own;
+	// the slowest client decides how much the room keeps. Zero means
+	// 1 MiB.
+	//
+	// QueueMessages and QueueBytes also bound the short queue of lines
+	// for one client alone (its welcome, error replies). Zero means 1024
+	// messages.
 	QueueMessages int
 	QueueBytes    int
 
@@ -57,8 +63,11 @@ type Room struct {
 
 	// members is the current member list. It is copy-on-write: a
 	// broadcast loads it and loops without a lock, while join and leave
-	// (under mu) store a new slice. See join and leave.
+	// (under mu) store a new slice. See admit and leave.
 	members atomic.Pointer[[]*client]
+
+	// log is the outbound queue all members share: see backlog.
+	log *backlog
 
 	mu        sync.Mutex
 	lastID    int // ids are never reused: a new client gets lastID+1
@@ -94,7 +103,7 @@ func NewRoom(cfg Config) *Room {
 	if logger == nil {
 		logger = log.New(discard{}, "", 0)
 	}
-	r := &Room{cfg: cfg, logger: logger,
+	r := &Room{cfg: cfg, logger: logger, log: newBacklog(),
 		listeners: make(map[net.Listener]struct{})}
 	r.members.Store(new([]*client))
 	return r
@@ -153,7 +162,19 @@ func (r *Room) Serve(ctx context.Context, ln net.Listener, door string) error {
 	}
 }
 
-// admit starts conn's goroutines, or refuses it when the room is full.
+// admit adds conn to the room as a new client and starts its
+// goroutines, or refuses it when the room is full.
+//
+// Joining is cheap (an append to the member list and one notice in the
+// backlog), so the accept loop does it itself: a burst of thousands of
+// connections is admitted as fast as Accept returns them, however busy
+// the writers are.
+//
+// The member list is copy-on-write: a broadcast may be looping over the
+// current slice, so we never change an element it can see. Appending to
+// the slice's spare capacity is safe (index len is beyond every loop);
+// when there is none, append copies. Either way we then store the new
+// slice for the next broadcast.
 func (r *Room) admit(conn net.Conn, door string) {
 	r.mu.Lock()
 	closed, full := r.closed, r.count >= r.cfg.MaxClients
@@ -161,6 +182,9 @@ func (r *Room) admit(conn net.Conn, door string) {
 		r.count++
 		r.lastID++
 		c := newClient(r, conn, r.lastID, door)
+		members := append(*r.members.Load(), c)
+		r.members.Store(&members)
+		r.join(c)
 		r.clients.Add(2)
 		go c.readLoop()
 		go c.writeLoop()
@@ -197,11 +221,9 @@ func (r *Room) Shutdown(ctx context.Context) error {
 	members := *r.members.Load()
 	r.logger.Printf("Shutting down, %d still connected",
 		len(members))
-	bye := []byte("Server is shutting down.\n")
-	for _, c := range members {
-		c.out.push(bye)
-		c.out.close()
-	}
+	// The goodbye is the backlog's last message: each writer ends once
+	// it has written it.
+	r.log.close([]byte("Server is shutting down.\n"))
 	done := make(chan struct{})
 	go func() {
 		r.clients.Wait()

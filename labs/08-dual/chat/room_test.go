@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"strings"
 	"sync"
@@ -139,6 +140,72 @@ func TestRoom(t *testing.T) {
 				t.Errorf("Serve after Shutdown = %v, want ErrRoomClosed", err)
 			}
 		})
+
+	t.Run("lines across many backlog chunks arrive whole, in order, "+
+		"and never to their sender", func(t *testing.T) {
+		tr := startRoom(t, Config{})
+		a := tr.dial(t, "tcp")
+		b := tr.dial(t, "unix")
+		a.expect("User " + b.id + " joined! (unix)")
+		// 300 lines of about 1 KB from each: over 9 chunks of backlog,
+		// with a's and b's lines interleaved in every one.
+		const n = 300
+		pad := strings.Repeat("p", 1000)
+		errc := make(chan error, 2)
+		for _, p := range []*peer{a, b} {
+			go func() {
+				var w strings.Builder
+				for i := range n {
+					fmt.Fprintf(&w, "%d %s\n", i, pad)
+				}
+				p.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+				_, err := p.conn.Write([]byte(w.String()))
+				errc <- err
+			}()
+		}
+		for _, pair := range [][2]*peer{{a, b}, {b, a}} {
+			to, from := pair[0], pair[1]
+			for i := range n {
+				want := fmt.Sprintf("User %s: %d %s", from.id, i, pad)
+				if got := to.read(); got != want {
+					t.Fatalf("User %s got %.20q..., want %.20q...",
+						to.id, got, want)
+				}
+			}
+		}
+		for range 2 {
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
+	t.Run("a client is cut off for lines it has not taken, "+
+		"not for its own", func(t *testing.T) {
+		logs := &syncBuffer{}
+		r := NewRoom(Config{QueueBytes: 16 << 10,
+			Logger: log.New(logs, "", 0)})
+		var members []*client
+		for id := 1; id <= 2; id++ {
+			conn, other := net.Pipe()
+			t.Cleanup(func() { conn.Close(); other.Close() })
+			members = append(members, newClient(r, conn, id, "tcp"))
+		}
+		r.members.Store(&members)
+		// No writer runs: User 2 takes nothing of User 1's 100 KB, and
+		// User 1 has nothing to take but its own lines.
+		line := []byte(strings.Repeat("x", 1000))
+		for range 100 {
+			r.broadcast(members[0], line)
+		}
+		if got := r.Stats().Dropped; got != 1 {
+			t.Errorf("Stats().Dropped = %d, want 1", got)
+		}
+		if !strings.Contains(logs.String(), "User 2 dropped: outbound queue full") ||
+			strings.Contains(logs.String(), "User 1 dropped") {
+			t.Errorf("log:\n%s", logs.String())
+		}
+	})
 
 	t.Run("ids are never reused", func(t *testing.T) {
 		tr := startRoom(t, Config{})
