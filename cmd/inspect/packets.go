@@ -8,42 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/socketlab/socketlab/inspect/capture"
 )
-
-// portList is a flag.Value for -port: repeatable, and each value may be
-// a comma-separated list.
-type portList struct {
-	ports []int
-	set   bool
-}
-
-func (l *portList) String() string {
-	s := make([]string, len(l.ports))
-	for i, p := range l.ports {
-		s[i] = strconv.Itoa(p)
-	}
-	return strings.Join(s, ",")
-}
-
-func (l *portList) Set(v string) error {
-	if !l.set {
-		l.ports, l.set = nil, true // the first -port replaces the default
-	}
-	for _, f := range strings.Split(v, ",") {
-		p, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || p < 1 || p > 65535 {
-			return fmt.Errorf("%q is not a TCP port (1-65535)", f)
-		}
-		l.ports = append(l.ports, p)
-	}
-	return nil
-}
 
 // runPackets prints one line per captured TCP segment, like tcpdump, from
 // a live interface or a pcap file (-r), and can save them (-w). It stops

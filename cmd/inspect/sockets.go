@@ -19,8 +19,8 @@ import (
 func runSockets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("inspect sockets", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	ports := &socketPorts{ports: []int{defaultSocketsPort}}
-	paths := &socketPaths{paths: []string{defaultSocketsPath()}}
+	ports := &portList{ports: []int{defaultSocketsPort}}
+	paths := &pathList{paths: []string{defaultSocketsPath()}}
 	fs.Var(ports, "port", "show TCP sockets with this local or remote `port`; repeat the flag or give a list (3008,3009)")
 	fs.Var(paths, "path", "show Unix sockets bound to this socket `file` and their peers; repeatable")
 	all := fs.Bool("all", false, "show every TCP and Unix socket on the machine")
@@ -104,61 +104,4 @@ func noSocketsHint(f sockets.Filter) string {
 	}
 	return "no socket on " + strings.Join(where, " or ") +
 		" — try: " + strings.Join(try, ", or ")
-}
-
-// socketPorts is the -port flag: a port, repeatable, or a comma list.
-// The first use replaces the default.
-type socketPorts struct {
-	ports []int
-	set   bool
-}
-
-func (p *socketPorts) String() string {
-	if p == nil {
-		return ""
-	}
-	s := make([]string, len(p.ports))
-	for i, n := range p.ports {
-		s[i] = strconv.Itoa(n)
-	}
-	return strings.Join(s, ",")
-}
-
-func (p *socketPorts) Set(v string) error {
-	if !p.set {
-		p.ports, p.set = nil, true
-	}
-	for _, f := range strings.Split(v, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("%q is not a port number (1-65535)", f)
-		}
-		p.ports = append(p.ports, n)
-	}
-	return nil
-}
-
-// socketPaths is the -path flag, repeatable. The first use replaces the
-// default.
-type socketPaths struct {
-	paths []string
-	set   bool
-}
-
-func (p *socketPaths) String() string {
-	if p == nil {
-		return ""
-	}
-	return strings.Join(p.paths, ",")
-}
-
-func (p *socketPaths) Set(v string) error {
-	if v == "" {
-		return fmt.Errorf("empty path")
-	}
-	if !p.set {
-		p.paths, p.set = nil, true
-	}
-	p.paths = append(p.paths, v)
-	return nil
 }

@@ -380,9 +380,9 @@ func tuiFlush(ctx context.Context, b *ui.Batcher, tr *stream.Tracker, app *tview
 func parseTUIFlags(args []string, stdout io.Writer) (tuiConfig, error) {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	ports := &tuiPorts{ports: []int{3008}}
+	ports := &portList{ports: []int{3008}}
 	fs.Var(ports, "port", "TCP `port`s to watch (repeatable, or a list like 3008,3009)")
-	paths := &tuiPaths{paths: []string{filepath.Join(os.TempDir(), "socketlab.sock")}}
+	paths := &pathList{paths: []string{filepath.Join(os.TempDir(), "socketlab.sock")}}
 	fs.Var(paths, "path", "Unix socket `path` to watch (repeatable)")
 	all := fs.Bool("all", false, "show every TCP and Unix socket and every TCP packet")
 	iface := fs.String("i", "lo", "capture on interface `IFACE`")
@@ -417,33 +417,6 @@ func parseTUIFlags(args []string, stdout io.Writer) (tuiConfig, error) {
 	}
 	return tuiConfig{Ports: ports.ports, Paths: paths.paths, All: *all, Iface: *iface,
 		File: *file, Ring: *ring, Contrast: *contrast, Compare: *compare, Taps: taps}, nil
-}
-
-// tuiPaths is the TUI's -path flag: repeatable. The first use replaces
-// the default.
-type tuiPaths struct {
-	paths []string
-	set   bool
-}
-
-func (p *tuiPaths) String() string {
-	if p == nil {
-		return ""
-	}
-	return strings.Join(p.paths, " ")
-}
-
-func (p *tuiPaths) Set(v string) error {
-	if v == "" {
-		return errors.New("empty path")
-	}
-	if !p.set {
-		p.paths, p.set = nil, true
-	}
-	if !slices.Contains(p.paths, v) {
-		p.paths = append(p.paths, v)
-	}
-	return nil
 }
 
 // tuiTaps is the TUI's -tap flag: repeatable, each value L=T.
@@ -668,36 +641,4 @@ func tuiPacketsHint(cfg tuiConfig) string {
 func tuiIsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// tuiPorts is the TUI's -port flag: repeatable, each value a port or a
-// comma-separated list. The first use replaces the default.
-type tuiPorts struct {
-	ports []int
-	set   bool
-}
-
-func (p *tuiPorts) String() string {
-	if p == nil {
-		return ""
-	}
-	s := make([]string, len(p.ports))
-	for i, n := range p.ports {
-		s[i] = strconv.Itoa(n)
-	}
-	return strings.Join(s, ",")
-}
-
-func (p *tuiPorts) Set(v string) error {
-	if !p.set {
-		p.ports, p.set = nil, true
-	}
-	for _, f := range strings.Split(v, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("%q is not a TCP port (1-65535)", f)
-		}
-		p.ports = append(p.ports, n)
-	}
-	return nil
 }

@@ -135,11 +135,10 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 		undo()
 		return nil, err
 	}
-	// A student's burst of tiny lines (a pasted file, `yes | nc`) must
-	// not get the scripted clients cut off for falling behind: let their
-	// queues hold many short messages. QueueBytes still bounds them.
-	d.room = chat.NewRoom(chat.Config{QueueMessages: 1 << 16,
-		Logger: log.New(roomLog{d}, "", 0)})
+	// The room bounds how far a client may fall behind in bytes, not in
+	// lines, so a student's burst of tiny lines (a pasted file, `yes |
+	// nc`) does not get the scripted clients cut off.
+	d.room = chat.NewRoom(chat.Config{Logger: log.New(roomLog{d}, "", 0)})
 
 	ctx, d.cancel = context.WithCancel(ctx)
 	go d.run(ctx, tcpLn, unixLn)
