@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -45,7 +47,7 @@ feed:
 
 func (s *swarm) dial(ctx context.Context, d *net.Dialer, i int) {
 	t0 := time.Now()
-	conn, err := d.DialContext(ctx, s.cfg.network, s.cfg.address)
+	conn, err := s.dialRetry(ctx, d, t0)
 	if err != nil {
 		if ctx.Err() != nil {
 			return
@@ -78,6 +80,36 @@ func (s *swarm) dial(ctx context.Context, d *net.Dialer, i int) {
 		defer close(c.done)
 		c.readLoop(s)
 	}()
+}
+
+// dialRetry dials once, and again while a Unix connect fails with
+// EAGAIN, until the connect timeout counted from t0 has passed. A TCP
+// client whose SYN finds the listen queue full is retried by the
+// kernel; a Unix connect to a full queue fails at once (unless it may
+// block, which Go's non-blocking sockets may not), so the waiting is
+// swarm's to do. Waits grow from 1 ms to 100 ms.
+func (s *swarm) dialRetry(ctx context.Context, d *net.Dialer,
+	t0 time.Time) (net.Conn, error) {
+	wait := time.Millisecond
+	for {
+		conn, err := d.DialContext(ctx, s.cfg.network, s.cfg.address)
+		if err == nil || !errors.Is(err, syscall.EAGAIN) {
+			return conn, err
+		}
+		left := s.cfg.connectTimeout - time.Since(t0)
+		if left <= 0 {
+			return nil, err
+		}
+		s.retries.Add(1)
+		t := time.NewTimer(min(wait, left))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+		wait = min(2*wait, 100*time.Millisecond)
+	}
 }
 
 // assignObservers picks, for each sender, the client whose deliveries

@@ -27,6 +27,7 @@ type report struct {
 	Clients struct {
 		Connected int64          `json:"connected"`
 		Failed    int64          `json:"failed"`
+		Retries   int64          `json:"connect_retries"`
 		Errors    map[string]int `json:"errors,omitempty"`
 		TotalMS   float64        `json:"connect_total_ms"`
 		P50MS     float64        `json:"connect_p50_ms"`
@@ -114,6 +115,7 @@ func (s *swarm) fill(r *report) {
 	r.Config.SrcIPs, r.Config.BufferSize = cfg.srcIPs, s.bufSize
 
 	r.Clients.Connected, r.Clients.Failed = s.connected.Load(), s.failed.Load()
+	r.Clients.Retries = s.retries.Load()
 	if len(s.dialErrs) > 0 {
 		r.Clients.Errors = s.dialErrs
 	}

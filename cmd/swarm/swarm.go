@@ -39,8 +39,9 @@ type swarm struct {
 	phase     atomic.Int32
 	connected atomic.Int64
 	failed    atomic.Int64
-	closing   atomic.Bool // swarm is closing the connections
-	stopping  atomic.Bool // senders are being stopped
+	retries   atomic.Int64 // Unix connects tried again after EAGAIN
+	closing   atomic.Bool  // swarm is closing the connections
+	stopping  atomic.Bool  // senders are being stopped
 
 	clients  []*client // nil where the connect failed; set in phaseConnect
 	senders  []*senderState

@@ -29,6 +29,10 @@ func (r *report) writeText(w io.Writer) error {
 	line("clients", "%s connected, %s failed in %s (each: p50 %s, p99 %s, max %s)",
 		group(cl.Connected), group(cl.Failed), fmtMS(cl.TotalMS),
 		fmtMS(cl.P50MS), fmtMS(cl.P99MS), fmtMS(cl.MaxMS))
+	if cl.Retries > 0 {
+		line("", "%s connects retried after EAGAIN (the server's "+
+			"listen queue was full)", group(cl.Retries))
+	}
 	keys := make([]string, 0, len(cl.Errors))
 	for k := range cl.Errors {
 		keys = append(keys, k)
