@@ -68,7 +68,7 @@ func main() {
 		"server: how many clients may be in the room at once")
 	flag.IntVar(&cfg.QueueMessages, "queue-lines", 1024,
 		"server: lines for one client alone (welcome, errors) before it is cut off")
-	flag.IntVar(&cfg.QueueBytes, "queue-bytes", 1<<20,
+	flag.IntVar(&cfg.QueueBytes, "queue-bytes", 4<<20,
 		"server: `bytes` of chat one client may fall behind before it is cut off")
 	flag.DurationVar(&cfg.WriteTimeout, "write-timeout", 10*time.Second,
 		"server: how long one write to a client may take")

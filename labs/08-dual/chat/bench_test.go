@@ -97,8 +97,8 @@ func BenchmarkFanout(b *testing.B) {
 			members := make([]*client, n)
 			for i := range members {
 				members[i] = newClient(r, nil, i+1, "tcp")
+				r.members[members[i]] = true
 			}
-			r.members.Store(&members)
 			line := []byte(strings.Repeat("x", 120))
 			var bufs [][]byte
 			b.ReportAllocs()

@@ -130,20 +130,13 @@ func (r *Room) join(c *client) {
 	r.add(c, fmt.Appendf(nil, "User %d joined! (%s)\n", c.id, c.door))
 }
 
-// leave removes c from the member list and tells the others, unless the
-// room is shutting down. Removing copies the slice, so loops over the
-// old one are undisturbed.
+// leave removes c from the member set and tells the others, unless the
+// room is shutting down.
 func (r *Room) leave(c *client, err error) {
 	r.mu.Lock()
-	old := *r.members.Load()
-	members := make([]*client, 0, len(old))
-	for _, m := range old {
-		if m != c {
-			members = append(members, m)
-		}
-	}
-	r.members.Store(&members)
-	r.count--
+	r.membersMu.Lock()
+	delete(r.members, c)
+	r.membersMu.Unlock()
 	closed := r.closed
 	r.mu.Unlock()
 
@@ -186,7 +179,11 @@ func (r *Room) add(from *client, parts ...[]byte) {
 	if !newChunk {
 		return
 	}
-	for _, c := range *r.members.Load() {
+	// Drop takes neither of the room's locks (the client's reader
+	// leaves the room later), so it may run while we hold membersMu.
+	r.membersMu.Lock()
+	defer r.membersMu.Unlock()
+	for c := range r.members {
 		if behind := c.out.behind(end); behind > int64(r.cfg.QueueBytes) {
 			c.drop(fmt.Errorf("outbound queue full (%d bytes behind)",
 				behind))

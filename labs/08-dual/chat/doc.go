@@ -30,8 +30,10 @@
 //     more than QueueBytes behind the end of the backlog is cut off, so
 //     a reader that stalls never stalls the room, and the backlog never
 //     holds more than that (plus one chunk) for anyone.
-//   - No lock is held across a network write, and the member list is a
-//     copy-on-write snapshot, so the room never waits for a client.
+//   - No lock is held across a network write, and a broadcast does not
+//     loop over the members at all, so the room never waits for a
+//     client. The member set is a map, touched only by joins, leaves
+//     and the once-per-chunk check for clients that fell behind.
 //   - Read buffers start small and grow only for long lines, so an idle
 //     client costs little memory.
 package chat

@@ -3,6 +3,7 @@ package chat
 import (
 	"fmt"
 	"net"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -158,7 +159,13 @@ func (q *outbox) gather(b *backlog, me *client, bufs [][]byte) (
 		// buffer, c.buf[lo:hi]; only a run of our own lines splits it.
 		lo := int(q.off - c.start) // where the cursor is in c
 		hi := lo
-		for i, r := range runs {
+		// A full chunk of short lines has hundreds of runs: start at
+		// the one the cursor is in, not at the first.
+		first := max(0, sort.Search(len(runs), func(i int) bool {
+			return runs[i].at > lo
+		})-1)
+		for i := first; i < len(runs); i++ {
+			r := runs[i]
 			to := n
 			if i+1 < len(runs) {
 				to = runs[i+1].at
@@ -199,24 +206,29 @@ func (q *outbox) gather(b *backlog, me *client, bufs [][]byte) (
 //
 // No lock is held while writing, and each write has a deadline, so a
 // peer that stopped reading holds up this goroutine (only) for at most
-// timeout. It calls written after each successful write with the number
+// timeout. Setting a deadline costs a timer update in the runtime, so
+// the writer moves it on only when an eighth of timeout has passed since
+// it last did: a write then has between 7/8 of timeout and timeout. It calls written after each successful write with the number
 // of messages written. WriteLoop returns nil once the outbox or the
 // backlog is closed and everything due is written.
 func writeLoop(conn net.Conn, me *client, b *backlog,
 	timeout time.Duration, written func(n int)) error {
 	q := me.out
 	var spare [][]byte
+	var deadline time.Time // the write deadline set on conn
 	for {
 		private, closing := q.take()
 		bufs, msgs, closed, grew := q.gather(b, me,
 			append(spare[:0], private...))
 		if len(bufs) > 0 {
-			err := conn.SetWriteDeadline(time.Now().Add(timeout))
-			if err != nil {
-				return err
+			if now := time.Now(); deadline.Sub(now) < timeout-timeout/8 {
+				deadline = now.Add(timeout)
+				if err := conn.SetWriteDeadline(deadline); err != nil {
+					return err
+				}
 			}
 			batch := net.Buffers(bufs) // WriteTo consumes batch, not bufs
-			_, err = batch.WriteTo(conn)
+			_, err := batch.WriteTo(conn)
 			clear(bufs) // let the garbage collector have the chunks
 			if err != nil {
 				return err

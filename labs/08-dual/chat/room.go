@@ -27,8 +27,8 @@ type Config struct {
 	// more than QueueBytes of broadcasts and notices not yet taken by its
 	// writer is cut off. Broadcasts are kept once for all clients (see
 	// backlog), so a client that far behind costs no memory of its own;
-	// the slowest client decides how much the room keeps. Zero means
-	// 1 MiB.
+	// the slowest client decides how much the room keeps, and the limit
+	// is paid once for the room, not once per client. Zero means 4 MiB.
 	//
 	// QueueMessages and QueueBytes also bound the short queue of lines
 	// for one client alone (its welcome, error replies). Zero means 1024
@@ -61,20 +61,23 @@ type Room struct {
 	cfg    Config
 	logger *log.Logger
 
-	// members is the current member list. It is copy-on-write: a
-	// broadcast loads it and loops without a lock, while join and leave
-	// (under mu) store a new slice. See admit and leave.
-	members atomic.Pointer[[]*client]
-
 	// log is the outbound queue all members share: see backlog.
 	log *backlog
 
 	mu        sync.Mutex
 	lastID    int // ids are never reused: a new client gets lastID+1
-	count     int // clients admitted and not yet gone
 	closed    bool
 	listeners map[net.Listener]struct{}
 	clients   sync.WaitGroup // one per admitted client's goroutines
+
+	// members is the set of clients in the room. A broadcast does not
+	// loop over it (it appends to the backlog once); only joins, leaves
+	// and the check for clients that fell behind, once per 64 KiB of
+	// backlog, do. Admit and leave change it holding both mu and
+	// membersMu; the check takes membersMu alone, because it may run
+	// inside admit, which holds mu.
+	membersMu sync.Mutex
+	members   map[*client]bool
 
 	joined, refused, messages, deliveries, dropped atomic.Uint64
 }
@@ -94,7 +97,7 @@ func NewRoom(cfg Config) *Room {
 		cfg.QueueMessages = 1024
 	}
 	if cfg.QueueBytes <= 0 {
-		cfg.QueueBytes = 1 << 20
+		cfg.QueueBytes = 4 << 20
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
@@ -103,10 +106,9 @@ func NewRoom(cfg Config) *Room {
 	if logger == nil {
 		logger = log.New(discard{}, "", 0)
 	}
-	r := &Room{cfg: cfg, logger: logger, log: newBacklog(),
-		listeners: make(map[net.Listener]struct{})}
-	r.members.Store(new([]*client))
-	return r
+	return &Room{cfg: cfg, logger: logger, log: newBacklog(),
+		listeners: make(map[net.Listener]struct{}),
+		members:   make(map[*client]bool)}
 }
 
 type discard struct{}
@@ -165,25 +167,22 @@ func (r *Room) Serve(ctx context.Context, ln net.Listener, door string) error {
 // admit adds conn to the room as a new client and starts its
 // goroutines, or refuses it when the room is full.
 //
-// Joining is cheap (an append to the member list and one notice in the
+// Joining is cheap (one entry in the member set and one notice in the
 // backlog), so the accept loop does it itself: a burst of thousands of
 // connections is admitted as fast as Accept returns them, however busy
 // the writers are.
-//
-// The member list is copy-on-write: a broadcast may be looping over the
-// current slice, so we never change an element it can see. Appending to
-// the slice's spare capacity is safe (index len is beyond every loop);
-// when there is none, append copies. Either way we then store the new
-// slice for the next broadcast.
 func (r *Room) admit(conn net.Conn, door string) {
 	r.mu.Lock()
-	closed, full := r.closed, r.count >= r.cfg.MaxClients
+	r.membersMu.Lock()
+	closed, full := r.closed, len(r.members) >= r.cfg.MaxClients
+	var c *client
 	if !closed && !full {
-		r.count++
 		r.lastID++
-		c := newClient(r, conn, r.lastID, door)
-		members := append(*r.members.Load(), c)
-		r.members.Store(&members)
+		c = newClient(r, conn, r.lastID, door)
+		r.members[c] = true
+	}
+	r.membersMu.Unlock()
+	if c != nil {
 		r.join(c)
 		r.clients.Add(2)
 		go c.readLoop()
@@ -218,9 +217,7 @@ func (r *Room) Shutdown(ctx context.Context) error {
 	}
 	r.mu.Unlock()
 
-	members := *r.members.Load()
-	r.logger.Printf("Shutting down, %d still connected",
-		len(members))
+	r.logger.Printf("Shutting down, %d still connected", r.Stats().Clients)
 	// The goodbye is the backlog's last message: each writer ends once
 	// it has written it.
 	r.log.close([]byte("Server is shutting down.\n"))
@@ -234,9 +231,11 @@ func (r *Room) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
-	for _, c := range *r.members.Load() {
+	r.membersMu.Lock()
+	for c := range r.members {
 		c.conn.Close()
 	}
+	r.membersMu.Unlock()
 	<-done
 	return ctx.Err()
 }
@@ -250,11 +249,14 @@ func (r *Room) Close() error {
 	return nil
 }
 
-// Stats returns the room's counters. It takes no lock that a broadcast
-// holds, so it is cheap to call often.
+// Stats returns the room's counters. It is cheap to call often: it
+// takes no lock but the member set's, for a moment.
 func (r *Room) Stats() Stats {
+	r.membersMu.Lock()
+	clients := len(r.members)
+	r.membersMu.Unlock()
 	return Stats{
-		Clients:    len(*r.members.Load()),
+		Clients:    clients,
 		Joined:     r.joined.Load(),
 		Refused:    r.refused.Load(),
 		Messages:   r.messages.Load(),

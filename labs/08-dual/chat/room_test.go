@@ -189,9 +189,10 @@ func TestRoom(t *testing.T) {
 		for id := 1; id <= 2; id++ {
 			conn, other := net.Pipe()
 			t.Cleanup(func() { conn.Close(); other.Close() })
-			members = append(members, newClient(r, conn, id, "tcp"))
+			c := newClient(r, conn, id, "tcp")
+			members = append(members, c)
+			r.members[c] = true
 		}
-		r.members.Store(&members)
 		// No writer runs: User 2 takes nothing of User 1's 100 KB, and
 		// User 1 has nothing to take but its own lines.
 		line := []byte(strings.Repeat("x", 1000))
