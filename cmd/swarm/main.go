@@ -23,6 +23,11 @@
 // that client; -slow clients stop reading when sending starts and are
 // reported apart. Received never exceeds expected.
 //
+// Connects run 64 at a time. A Unix connect that finds the server's
+// listen queue full fails at once with EAGAIN, where TCP would wait, so
+// swarm tries it again (1 ms to 100 ms apart, for up to
+// -connect-timeout) and reports how many tries that took.
+//
 // Progress goes to stderr (a bar on a terminal), the report to stdout
 // (-json for a machine). Ctrl-C or SIGTERM stops the run, closes every
 // connection and prints the report so far.
