@@ -179,15 +179,21 @@ func (r *Room) add(from *client, parts ...[]byte) {
 	if !newChunk {
 		return
 	}
-	// Drop takes neither of the room's locks (the client's reader
-	// leaves the room later), so it may run while we hold membersMu.
+	type late struct {
+		c      *client
+		behind int64
+	}
+	var cut []late
 	r.membersMu.Lock()
-	defer r.membersMu.Unlock()
 	for c := range r.members {
 		if behind := c.out.behind(end); behind > int64(r.cfg.QueueBytes) {
-			c.drop(fmt.Errorf("outbound queue full (%d bytes behind)",
-				behind))
+			cut = append(cut, late{c, behind})
 		}
+	}
+	r.membersMu.Unlock()
+	// Dropping logs and closes a connection: not under the lock.
+	for _, l := range cut {
+		l.c.drop(fmt.Errorf("outbound queue full (%d bytes behind)", l.behind))
 	}
 }
 
