@@ -45,6 +45,9 @@ func TestTranscript(t *testing.T) {
 	// would), then what arrives. The second learner leaves with Ctrl-D,
 	// and the server is stopped with Ctrl-C at the end.
 	ctx := context.Background()
+	// The learner starts a client once the server has said where it
+	// listens, both doors.
+	s.logs.waitFor(t, "(a path: no IP, no family, no port)\n")
 	in1, out1, done1, local1 := startClient(t, ctx, s, "tcp")
 	out1.waitFor(t, "you are User 1!\n")
 	s.logs.waitFor(t, "User 1 joined")
