@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -92,7 +91,7 @@ func TestDemoCompareFlag(t *testing.T) {
 			})
 			apps <- app
 		}}
-		out := newDemoOutput()
+		out := newOutput()
 		done := make(chan error, 1)
 		go func() {
 			done <- runDemoWith(context.Background(), []string{"-compare", "-pace", "1ms"}, out, out, env)
@@ -125,7 +124,7 @@ func TestDemoCompareFlag(t *testing.T) {
 
 func TestDemoPlainLog(t *testing.T) {
 	demoNoLeaks(t)
-	out := newDemoOutput()
+	out := newOutput()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -219,7 +218,7 @@ func TestDemoPlainLog(t *testing.T) {
 
 func TestDemoOnce(t *testing.T) {
 	demoNoLeaks(t)
-	out := newDemoOutput()
+	out := newOutput()
 	done := make(chan error, 1)
 	go func() {
 		done <- run(context.Background(), []string{"demo", "-once", "-pace", "1ms"}, out, out)
@@ -268,7 +267,7 @@ func TestDemoOpensTheUI(t *testing.T) {
 			}}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			out := newDemoOutput()
+			out := newOutput()
 			done := make(chan error, 1)
 			go func() { done <- runDemoWith(ctx, []string{"-pace", "1ms"}, out, out, env) }()
 
@@ -310,9 +309,9 @@ func TestDemoOpensTheUI(t *testing.T) {
 func TestDemoSignals(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String()+" stops everything and exits 0", func(t *testing.T) {
-			out := newDemoOutput()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestDemoChildProcess$")
-			cmd.Env = append(os.Environ(), "SOCKETLAB_DEMO_CHILD=demo\n-pace\n1ms")
+			out := newOutput()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
+			cmd.Env = append(os.Environ(), "SOCKETLAB_INSPECT_CHILD=demo\n-pace\n1ms")
 			cmd.Stdout, cmd.Stderr = out, out
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -366,8 +365,8 @@ func TestDemoWithoutPrivilege(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), demoWait)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, setpriv, "--bounding-set", "-net_raw",
-		"--inh-caps", "-all", "--", os.Args[0], "-test.run=^TestDemoChildProcess$")
-	cmd.Env = append(os.Environ(), "SOCKETLAB_DEMO_CHILD=demo\n-once\n-pace\n1ms")
+		"--inh-caps", "-all", "--", os.Args[0], "-test.run=^TestChildProcess$")
+	cmd.Env = append(os.Environ(), "SOCKETLAB_INSPECT_CHILD=demo\n-once\n-pace\n1ms")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
@@ -380,61 +379,6 @@ func TestDemoWithoutPrivilege(t *testing.T) {
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-}
-
-// TestDemoChildProcess is not a test: TestDemoSignals runs it in a child
-// process to call main with the arguments in SOCKETLAB_DEMO_CHILD.
-func TestDemoChildProcess(t *testing.T) {
-	args := os.Getenv("SOCKETLAB_DEMO_CHILD")
-	if args == "" {
-		t.Skip("run by TestDemoSignals in a child process")
-	}
-	os.Args = append([]string{"inspect"}, strings.Split(args, "\n")...)
-	main()
-}
-
-// demoOutput is a goroutine-safe buffer that can wait for its contents
-// to match a pattern.
-type demoOutput struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
-
-func newDemoOutput() *demoOutput { return &demoOutput{changed: make(chan struct{}, 1)} }
-
-func (o *demoOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	select {
-	case o.changed <- struct{}{}:
-	default:
-	}
-	return o.buf.Write(p)
-}
-
-func (o *demoOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
-
-// waitFor waits until the output matches the regular expression re and
-// returns the output.
-func (o *demoOutput) waitFor(t testing.TB, re string) string {
-	t.Helper()
-	rx := regexp.MustCompile(re)
-	deadline := time.After(demoWait)
-	for {
-		if s := o.String(); rx.MatchString(s) {
-			return s
-		}
-		select {
-		case <-o.changed:
-		case <-deadline:
-			t.Fatalf("output never matched %s:\n%s", re, o.String())
 		}
 	}
 }

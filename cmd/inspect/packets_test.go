@@ -9,10 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -169,43 +167,6 @@ func TestPacketsBadInput(t *testing.T) {
 	}
 }
 
-// packetsOutput is a writer that tests may read while runPackets writes.
-type packetsOutput struct {
-	mu      sync.Mutex
-	b       bytes.Buffer
-	changed chan struct{}
-}
-
-func (o *packetsOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	select {
-	case o.changed <- struct{}{}:
-	default:
-	}
-	return o.b.Write(p)
-}
-
-func (o *packetsOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
-
-// waitFor waits until the output matches re, or fails after 10s.
-func (o *packetsOutput) waitFor(t testing.TB, re string) {
-	t.Helper()
-	r := regexp.MustCompile(re)
-	deadline := time.After(10 * time.Second)
-	for !r.MatchString(o.String()) {
-		select {
-		case <-o.changed:
-		case <-deadline:
-			t.Fatalf("output does not match %q after 10s:\n%s", re, o.String())
-		}
-	}
-}
-
 func TestPacketsLive(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -228,8 +189,8 @@ func TestPacketsLive(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout := &packetsOutput{changed: make(chan struct{}, 1)}
-	stderr := &packetsOutput{changed: make(chan struct{}, 1)}
+	stdout := newOutput()
+	stderr := newOutput()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"packets", "-port", port, "-x", "-w", path}, stdout, stderr) }()
 

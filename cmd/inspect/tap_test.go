@@ -180,9 +180,9 @@ func TestTapSignals(t *testing.T) {
 			tapEchoServer(t, "unix", real)
 			tapSock := filepath.Join(dir, "tap.sock")
 
-			out := newTapOutput()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestTapChildProcess$")
-			cmd.Env = append(os.Environ(), "SOCKETLAB_TAP_CHILD=tap\n-listen\n"+tapSock+"\n-to\n"+real)
+			out := newOutput()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
+			cmd.Env = append(os.Environ(), "SOCKETLAB_INSPECT_CHILD=tap\n-listen\n"+tapSock+"\n-to\n"+real)
 			cmd.Stdout, cmd.Stderr = out, out
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -228,66 +228,11 @@ func TestTapSignals(t *testing.T) {
 	}
 }
 
-// TestTapChildProcess is not a test: TestTapSignals runs it in a child
-// process to call main with the arguments in SOCKETLAB_TAP_CHILD.
-func TestTapChildProcess(t *testing.T) {
-	args := os.Getenv("SOCKETLAB_TAP_CHILD")
-	if args == "" {
-		t.Skip("run by TestTapSignals in a child process")
-	}
-	os.Args = append([]string{"inspect"}, strings.Split(args, "\n")...)
-	main()
-}
-
-// tapOutput is a goroutine-safe buffer that can wait for its contents to
-// match a pattern.
-type tapOutput struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
-
-func newTapOutput() *tapOutput { return &tapOutput{changed: make(chan struct{}, 1)} }
-
-func (o *tapOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	select {
-	case o.changed <- struct{}{}:
-	default:
-	}
-	return o.buf.Write(p)
-}
-
-func (o *tapOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
-
-// waitFor waits until the output matches the regular expression re and
-// returns the output.
-func (o *tapOutput) waitFor(t testing.TB, re string) string {
-	t.Helper()
-	rx := regexp.MustCompile(re)
-	deadline := time.After(tapWait)
-	for {
-		if s := o.String(); rx.MatchString(s) {
-			return s
-		}
-		select {
-		case <-o.changed:
-		case <-deadline:
-			t.Fatalf("output never matched %s:\n%s", re, o.String())
-		}
-	}
-}
-
 // tapStart runs "inspect tap" with args in the background. stop cancels
 // it and returns runTap's error.
-func tapStart(t testing.TB, args ...string) (out *tapOutput, stop func() error) {
+func tapStart(t testing.TB, args ...string) (out *output, stop func() error) {
 	t.Helper()
-	out = newTapOutput()
+	out = newOutput()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"tap"}, args...), out, out) }()
