@@ -208,9 +208,11 @@ func (q *outbox) gather(b *backlog, me *client, bufs [][]byte) (
 // peer that stopped reading holds up this goroutine (only) for at most
 // timeout. Setting a deadline costs a timer update in the runtime, so
 // the writer moves it on only when an eighth of timeout has passed since
-// it last did: a write then has between 7/8 of timeout and timeout. It calls written after each successful write with the number
-// of messages written. WriteLoop returns nil once the outbox or the
-// backlog is closed and everything due is written.
+// it last did: a write then has between 7/8 of timeout and timeout.
+//
+// WriteLoop calls written after each successful write with the number
+// of messages written. It returns nil once the outbox or the backlog is
+// closed and everything due is written.
 func writeLoop(conn net.Conn, me *client, b *backlog,
 	timeout time.Duration, written func(n int)) error {
 	q := me.out
