@@ -191,7 +191,8 @@ func (r *Room) add(from *client, parts ...[]byte) {
 		}
 	}
 	r.membersMu.Unlock()
-	// Dropping logs and closes a connection: not under the lock.
+	// Drop writes a log line, which may wait for a slow terminal: not
+	// under the lock that every join and leave needs.
 	for _, l := range cut {
 		l.c.drop(fmt.Errorf("outbound queue full (%d bytes behind)", l.behind))
 	}
