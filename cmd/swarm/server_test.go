@@ -28,8 +28,9 @@ const (
 // queueLines; a client whose queue is full, or whose write blocks for
 // writeWait, is cut off, as a slow consumer.
 type chatServer struct {
-	ln    net.Listener
-	fault fault
+	ln        net.Listener
+	fault     fault
+	writeWait time.Duration
 
 	mu      sync.Mutex
 	clients map[*chatConn]bool
@@ -45,9 +46,14 @@ type chatConn struct {
 	out  chan []byte
 }
 
+// The test server's bounds. Only -window paces the senders, and only
+// against one observer, so on a busy machine a reading client may lag
+// by thousands of lines for a moment: the bounds are wide, so that such
+// a client is not taken for a slow one. The slow-client test narrows
+// the wait (startServerWait).
 const (
-	queueLines = 4096
-	writeWait  = 300 * time.Millisecond
+	queueLines = 1 << 14
+	writeWait  = 5 * time.Second
 )
 
 // startServer starts a chat server with fault f on 127.0.0.1:0 (network
@@ -55,6 +61,14 @@ const (
 // that reach it.
 func startServer(tb testing.TB, network string,
 	f fault) (*chatServer, []string) {
+	tb.Helper()
+	return startServerWait(tb, network, f, writeWait)
+}
+
+// startServerWait is startServer with a server that cuts a client off
+// once one write to it has blocked for wait.
+func startServerWait(tb testing.TB, network string, f fault,
+	wait time.Duration) (*chatServer, []string) {
 	tb.Helper()
 	addr, flag := "127.0.0.1:0", "-addr"
 	if network == "unix" {
@@ -69,8 +83,8 @@ func startServer(tb testing.TB, network string,
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &chatServer{ln: ln, fault: f, clients: make(map[*chatConn]bool),
-		remotes: make(map[string]int)}
+	s := &chatServer{ln: ln, fault: f, writeWait: wait,
+		clients: make(map[*chatConn]bool), remotes: make(map[string]int)}
 	s.wg.Go(s.accept)
 	tb.Cleanup(func() {
 		ln.Close()
@@ -124,7 +138,7 @@ func (s *chatServer) broadcast(from *chatConn, msg []byte) {
 
 func (s *chatServer) write(c *chatConn) {
 	for msg := range c.out {
-		c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		c.conn.SetWriteDeadline(time.Now().Add(s.writeWait))
 		if _, err := c.conn.Write(msg); err != nil {
 			c.conn.Close()
 			for range c.out {

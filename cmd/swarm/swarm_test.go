@@ -165,8 +165,9 @@ func TestBrokenServers(t *testing.T) {
 		checkHonest(t, r)
 		d := r.Problems.Duplicates
 		if ratio(r) != 1 || d == 0 || d > r.Deliveries.Received {
-			t.Errorf("ratio %.3f, %d duplicates of %d received",
-				ratio(r), d, r.Deliveries.Received)
+			t.Errorf("ratio %.3f, %d duplicates of %d received\n"+
+				"deliveries %+v\nproblems %+v", ratio(r), d,
+				r.Deliveries.Received, r.Deliveries, r.Problems)
 		}
 	})
 	t.Run("a server that echoes to the sender shows echoes", func(t *testing.T) {
@@ -175,8 +176,9 @@ func TestBrokenServers(t *testing.T) {
 		checkHonest(t, r)
 		e := r.Problems.Echoes
 		if ratio(r) != 1 || e == 0 || e > r.Lines.Sent+r.Other.Probes {
-			t.Errorf("ratio %.3f, %d echoes of %d sent", ratio(r), e,
-				r.Lines.Sent)
+			t.Errorf("ratio %.3f, %d echoes of %d sent\n"+
+				"deliveries %+v\nproblems %+v", ratio(r), e,
+				r.Lines.Sent, r.Deliveries, r.Problems)
 		}
 	})
 	t.Run("a server that changes bytes shows corrupt lines", func(t *testing.T) {
@@ -207,7 +209,8 @@ func TestBrokenServers(t *testing.T) {
 func TestSlowClients(t *testing.T) {
 	t.Run("slow clients are cut off and kept out of the count",
 		func(t *testing.T) {
-			_, addr := startServer(t, "unix", correct)
+			_, addr := startServerWait(t, "unix", correct,
+				300*time.Millisecond)
 			r := swarmJSON(t, append(addr, "-clients", "8", "-senders", "2",
 				"-slow", "2", "-size", "4000", "-duration", "1s",
 				"-settle", "5s")...)
