@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// logBuffer is a log destination that tests can wait on.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls until the log holds s, or fails the test after 10 s.
+func (b *logBuffer) waitFor(t *testing.T, s string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(b.String(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log never said %q; it has:\n%s", s, b.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// startRoom serves a room on a loopback port until the test ends.
+func startRoom(t *testing.T, maxLine int) (*room, string, *logBuffer) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	r := newRoom(log.New(logs, "", 0), maxLine)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return r, ln.Addr().String(), logs
+}
+
+// dialN connects n clients and waits until the room holds them all.
+func dialN(t *testing.T, r *room, addr string, n int) []net.Conn {
+	t.Helper()
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		conns[i] = c
+	}
+	waitMembers(t, r, n)
+	return conns
+}
+
+// waitMembers polls until the room has n members.
+func waitMembers(t *testing.T, r *room, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r.mu.RLock()
+		have := len(r.members)
+		r.mu.RUnlock()
+		if have == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the room has %d members, want %d", have, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func readLine(t *testing.T, br *bufio.Reader, c net.Conn) string {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading: %v (got %q)", err, line)
+	}
+	return line
+}
+
+func TestLineReachesEveryoneButItsSender(t *testing.T) {
+	r, addr, _ := startRoom(t, 4096)
+	c := dialN(t, r, addr, 3)
+	br := []*bufio.Reader{bufio.NewReader(c[0]), bufio.NewReader(c[1]), bufio.NewReader(c[2])}
+
+	if _, err := io.WriteString(c[0], "hello\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{1, 2} {
+		if got := readLine(t, br[i], c[i]); got != "User 1: hello\n" {
+			t.Errorf("client %d got %q, want %q", i+1, got, "User 1: hello\n")
+		}
+	}
+	// The sender's first line must be client 2's, not its own.
+	if _, err := io.WriteString(c[1], "hi\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readLine(t, br[0], c[0]); got != "User 2: hi\n" {
+		t.Errorf("sender got %q, want %q", got, "User 2: hi\n")
+	}
+}
+
+func TestClientThatStopsReadingIsCutOff(t *testing.T) {
+	r, addr, logs := startRoom(t, 4096)
+	c := dialN(t, r, addr, 2)
+	sender, reader := c[0], c[1]
+	// The stuck client never reads, and asks for a small receive
+	// buffer, so a few hundred KiB fill its socket at both ends.
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		rc.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		return err
+	}}
+	stuck, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	waitMembers(t, r, 3)
+	line := strings.Repeat("x", 1000) + "\n"
+	br := bufio.NewReader(reader)
+
+	// Send in lockstep with the reader, so the reader is never behind
+	// and only the stuck client can fill up.
+	for sent := 1; !strings.Contains(logs.String(), "User 3 cut off: its socket buffer is full"); sent++ {
+		if sent > 100000 {
+			t.Fatalf("100,000 lines and the stuck client was not cut off; log:\n%s", logs)
+		}
+		if _, err := io.WriteString(sender, line); err != nil {
+			t.Fatal(err)
+		}
+		if got := readLine(t, br, reader); got != "User 1: "+line {
+			t.Fatalf("line %d: the reader got %d bytes, not the line", sent, len(got))
+		}
+	}
+	// The stuck client's connection has ended: after what it holds,
+	// reading meets the end (or a reset, the kernel's choice).
+	stuck.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.Copy(io.Discard, stuck); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("the stuck client's connection did not end: %v", err)
+	}
+	// The room still works for the others.
+	if _, err := io.WriteString(sender, "still here\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readLine(t, br, reader); got != "User 1: still here\n" {
+		t.Errorf("after the cut the reader got %q", got)
+	}
+}
+
+func TestLongLineIsCutOff(t *testing.T) {
+	r, addr, logs := startRoom(t, 64)
+	c := dialN(t, r, addr, 1)
+	if _, err := io.WriteString(c[0], strings.Repeat("y", 100)); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitFor(t, "User 1 cut off: sent a line longer than 64 bytes")
+	c[0].SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.Copy(io.Discard, c[0]); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("the connection did not end: %v", err)
+	}
+}
+
+func TestUnixSocketServesAndIsRemoved(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "floor.sock")
+	logs := &logBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-path", path}, logs) }()
+	logs.waitFor(t, "floorchat listening on unix "+path)
+
+	a, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	// b's line reaches a once both are in the room; until then, a
+	// line may meet a room of one. Send until a sees one.
+	br := bufio.NewReader(a)
+	a.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got := make(chan string, 1)
+	go func() {
+		l, _ := br.ReadString('\n')
+		got <- l
+	}()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case l := <-got:
+			if l != "User 2: ping\n" {
+				t.Fatalf("a got %q", l)
+			}
+			break wait
+		case <-tick.C:
+			io.WriteString(b, "ping\n")
+		}
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after its context ended")
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket file left behind: %v", err)
+	}
+	b.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.Copy(io.Discard, b); err != nil {
+		t.Errorf("client's connection did not end at shutdown: %v", err)
+	}
+}
+
+func TestArguments(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"-addr", "127.0.0.1:0", "-path", "x.sock"},
+		{"-addr", "127.0.0.1:0", "extra"},
+		{"-addr", "127.0.0.1:0", "-max-line", "0"},
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), args, &out)
+		if err == nil || !strings.Contains(out.String(), "Usage") {
+			t.Errorf("run(%q) = %v with output %q; want an error and the usage", args, err, out.String())
+		}
+	}
+}
+
+// TestSIGTERMExitsZero runs floorchat as a child process (this test
+// binary, sent into main by an environment variable), stops it with
+// SIGTERM and checks that it exits 0 and removes its socket file.
+func TestSIGTERMExitsZero(t *testing.T) {
+	if os.Getenv("FLOORCHAT_CHILD") == "1" {
+		os.Args = append([]string{"floorchat"}, strings.Fields(os.Getenv("FLOORCHAT_ARGS"))...)
+		main()
+		os.Exit(0)
+	}
+	path := filepath.Join(t.TempDir(), "floor.sock")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSIGTERMExitsZero$")
+	cmd.Env = append(os.Environ(), "FLOORCHAT_CHILD=1", "FLOORCHAT_ARGS=-path "+path)
+	logs := &logBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	logs.waitFor(t, "listening on unix")
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("floorchat after SIGTERM: %v; log:\n%s", err, logs)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("floorchat did not exit after SIGTERM")
+	}
+	if !strings.Contains(logs.String(), "floorchat stopped") {
+		t.Errorf("no shutdown line in the log:\n%s", logs)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket file left behind: %v", err)
+	}
+}
