@@ -11,51 +11,23 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/socketlab/socketlab/internal/testout"
 )
 
-// logBuffer is a log destination that tests can wait on.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor polls until the log holds s, or fails the test after 10 s.
-func (b *logBuffer) waitFor(t *testing.T, s string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(b.String(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("log never said %q; it has:\n%s", s, b.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // startRoom serves a room on a loopback port until the test ends.
-func startRoom(t *testing.T, maxLine int) (*room, string, *logBuffer) {
+func startRoom(t *testing.T, maxLine int) (*room, string, *testout.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &testout.Buffer{}
 	r := newRoom(log.New(logs, "", 0), maxLine)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -191,7 +163,7 @@ func TestLongLineIsCutOff(t *testing.T) {
 	if _, err := io.WriteString(c[0], strings.Repeat("y", 100)); err != nil {
 		t.Fatal(err)
 	}
-	logs.waitFor(t, "User 1 cut off: sent a line longer than 64 bytes")
+	logs.WaitFor(t, regexp.QuoteMeta("User 1 cut off: sent a line longer than 64 bytes"))
 	c[0].SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.Copy(io.Discard, c[0]); err != nil && !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("the connection did not end: %v", err)
@@ -200,12 +172,12 @@ func TestLongLineIsCutOff(t *testing.T) {
 
 func TestUnixSocketServesAndIsRemoved(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "floor.sock")
-	logs := &logBuffer{}
+	logs := &testout.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"-path", path}, logs) }()
-	logs.waitFor(t, "floorchat listening on unix "+path)
+	logs.WaitFor(t, regexp.QuoteMeta("floorchat listening on unix "+path))
 
 	a, err := net.Dial("unix", path)
 	if err != nil {
@@ -286,13 +258,13 @@ func TestSIGTERMExitsZero(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "floor.sock")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSIGTERMExitsZero$")
 	cmd.Env = append(os.Environ(), "FLOORCHAT_CHILD=1", "FLOORCHAT_ARGS=-path "+path)
-	logs := &logBuffer{}
+	logs := &testout.Buffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	logs.waitFor(t, "listening on unix")
+	logs.WaitFor(t, regexp.QuoteMeta("listening on unix"))
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/socketlab/socketlab/inspect/tap"
+	"github.com/socketlab/socketlab/internal/testout"
 )
 
 // demoWait bounds every wait in the demo tests.
@@ -91,7 +92,7 @@ func TestDemoCompareFlag(t *testing.T) {
 			})
 			apps <- app
 		}}
-		out := newOutput()
+		out := &testout.Buffer{}
 		done := make(chan error, 1)
 		go func() {
 			done <- runDemoWith(context.Background(), []string{"-compare", "-pace", "1ms"}, out, out, env)
@@ -124,7 +125,7 @@ func TestDemoCompareFlag(t *testing.T) {
 
 func TestDemoPlainLog(t *testing.T) {
 	demoNoLeaks(t)
-	out := newOutput()
+	out := &testout.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -132,7 +133,7 @@ func TestDemoPlainLog(t *testing.T) {
 
 	// Wait for a whole visitor round, the last visitor coming through
 	// the tap, then stop as Ctrl-C would.
-	out.waitFor(t, `(?m) Radia +tap +left`)
+	out.WaitFor(t, `(?m) Radia +tap +left`)
 	cancel()
 	var err error
 	select {
@@ -218,7 +219,7 @@ func TestDemoPlainLog(t *testing.T) {
 
 func TestDemoOnce(t *testing.T) {
 	demoNoLeaks(t)
-	out := newOutput()
+	out := &testout.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(context.Background(), []string{"demo", "-once", "-pace", "1ms"}, out, out)
@@ -267,7 +268,7 @@ func TestDemoOpensTheUI(t *testing.T) {
 			}}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			out := newOutput()
+			out := &testout.Buffer{}
 			done := make(chan error, 1)
 			go func() { done <- runDemoWith(ctx, []string{"-pace", "1ms"}, out, out, env) }()
 
@@ -309,7 +310,7 @@ func TestDemoOpensTheUI(t *testing.T) {
 func TestDemoSignals(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String()+" stops everything and exits 0", func(t *testing.T) {
-			out := newOutput()
+			out := &testout.Buffer{}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
 			cmd.Env = append(os.Environ(), "SOCKETLAB_INSPECT_CHILD=demo\n-pace\n1ms")
 			cmd.Stdout, cmd.Stderr = out, out
@@ -326,7 +327,7 @@ func TestDemoSignals(t *testing.T) {
 				cmd.Process.Kill() // fails harmlessly if it has exited
 				<-exited
 			})
-			text := out.waitFor(t, `(?m) Grace +tap +< `)
+			text := out.WaitFor(t, `(?m) Grace +tap +< `)
 			path := regexp.MustCompile(`(?m)^  unix door  (\S+)$`).FindStringSubmatch(text)
 			if path == nil {
 				t.Fatalf("no unix door in the output:\n%s", text)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/inspect/capture"
+	"github.com/socketlab/socketlab/internal/testout"
 )
 
 // packetsRecording is a real session recorded on lo: a Python echo
@@ -189,8 +190,8 @@ func TestPacketsLive(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout := newOutput()
-	stderr := newOutput()
+	stdout := &testout.Buffer{}
+	stderr := &testout.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"packets", "-port", port, "-x", "-w", path}, stdout, stderr) }()
 
@@ -203,7 +204,7 @@ func TestPacketsLive(t *testing.T) {
 		t.Fatalf("inspect packets ended early: %v\n%s", err, stderr.String())
 	default:
 	}
-	stderr.waitFor(t, "listening on lo")
+	stderr.WaitFor(t, "listening on lo")
 
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
@@ -215,7 +216,7 @@ func TestPacketsLive(t *testing.T) {
 	c.Close()
 	<-served
 
-	stdout.waitFor(t, `(?s)Flags \[S\].*Flags \[S\.\].*ping-from-the-te.*Flags \[F\.\].*Flags \[F\.\].*Flags \[\.\], ack 21,`)
+	stdout.WaitFor(t, `(?s)Flags \[S\].*Flags \[S\.\].*ping-from-the-te.*Flags \[F\.\].*Flags \[F\.\].*Flags \[\.\], ack 21,`)
 	cancel() // as Ctrl-C does
 	if err := <-done; err != nil {
 		t.Fatalf("after cancel: %v", err)

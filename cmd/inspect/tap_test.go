@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/socketlab/socketlab/internal/testout"
 )
 
 // tapWait bounds every wait in the tap tests.
@@ -76,13 +78,13 @@ func TestTapPrintsTraffic(t *testing.T) {
 		tapEchoServer(t, "unix", real)
 		tapSock := filepath.Join(dir, "tap.sock")
 		out, stop := tapStart(t, "-listen", tapSock, "-to", real)
-		out.waitFor(t, `(?m)^tap: Ctrl-C stops$`)
+		out.WaitFor(t, `(?m)^tap: Ctrl-C stops$`)
 		tapCheckMode(t, tapSock, 0o600)
 
 		if got := tapRunClient(t, "hello\n", "nc", "-N", "-U", tapSock); got != "hello\n" {
 			t.Errorf("nc got %q back, want %q", got, "hello\n")
 		}
-		out.waitFor(t, `(?m)^\S+ #1 close$`)
+		out.WaitFor(t, `(?m)^\S+ #1 close$`)
 		py := `import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
@@ -92,7 +94,7 @@ sys.stdout.write(repr(s.recv(100)))`
 		if got := tapRunClient(t, "", "python3", "-c", py, tapSock); got != `b'from python\x00\x01'` {
 			t.Errorf("python3 got %s back", got)
 		}
-		out.waitFor(t, `(?m)^\S+ #2 close$`)
+		out.WaitFor(t, `(?m)^\S+ #2 close$`)
 
 		if err := stop(); err != nil {
 			t.Fatalf("runTap after cancel: %v", err)
@@ -122,7 +124,7 @@ sys.stdout.write(repr(s.recv(100)))`
 		tapEchoServer(t, "unix", real)
 		out, stop := tapStart(t, "-text", "-listen", "127.0.0.1:0", "-to", real)
 		m := regexp.MustCompile(`(?m)^tap: relaying tcp:(127\.0\.0\.1:\d+) -> `).
-			FindStringSubmatch(out.waitFor(t, `(?m)^tap: Ctrl-C stops$`))
+			FindStringSubmatch(out.WaitFor(t, `(?m)^tap: Ctrl-C stops$`))
 		if m == nil {
 			t.Fatalf("no TCP address in:\n%s", out.String())
 		}
@@ -130,7 +132,7 @@ sys.stdout.write(repr(s.recv(100)))`
 		if got := tapRunClient(t, "hi\tthere\n", "nc", "-N", host, port); got != "hi\tthere\n" {
 			t.Errorf("nc got %q back", got)
 		}
-		out.waitFor(t, `(?m)^\S+ #1 close$`)
+		out.WaitFor(t, `(?m)^\S+ #1 close$`)
 		if err := stop(); err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +182,7 @@ func TestTapSignals(t *testing.T) {
 			tapEchoServer(t, "unix", real)
 			tapSock := filepath.Join(dir, "tap.sock")
 
-			out := newOutput()
+			out := &testout.Buffer{}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
 			cmd.Env = append(os.Environ(), "SOCKETLAB_INSPECT_CHILD=tap\n-listen\n"+tapSock+"\n-to\n"+real)
 			cmd.Stdout, cmd.Stderr = out, out
@@ -197,14 +199,14 @@ func TestTapSignals(t *testing.T) {
 				cmd.Process.Kill() // fails harmlessly if it has exited
 				<-exited
 			})
-			out.waitFor(t, `(?m)^tap: Ctrl-C stops$`)
+			out.WaitFor(t, `(?m)^tap: Ctrl-C stops$`)
 			c, err := net.DialTimeout("unix", tapSock, tapWait)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
 			c.SetDeadline(time.Now().Add(tapWait))
-			out.waitFor(t, `(?m)^\S+ #1 open `)
+			out.WaitFor(t, `(?m)^\S+ #1 open `)
 
 			cmd.Process.Signal(sig)
 			select {
@@ -230,9 +232,9 @@ func TestTapSignals(t *testing.T) {
 
 // tapStart runs "inspect tap" with args in the background. stop cancels
 // it and returns runTap's error.
-func tapStart(t testing.TB, args ...string) (out *output, stop func() error) {
+func tapStart(t testing.TB, args ...string) (out *testout.Buffer, stop func() error) {
 	t.Helper()
-	out = newOutput()
+	out = &testout.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"tap"}, args...), out, out) }()

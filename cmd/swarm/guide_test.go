@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/socketlab/socketlab/internal/testout"
 )
 
 // guide is the lab guide that shows a swarm report from a real run.
@@ -53,7 +55,7 @@ func guideReport(t *testing.T) string {
 func TestGuideShowsTodaysReport(t *testing.T) {
 	_, addr := startServer(t, "tcp", correct)
 	var out bytes.Buffer
-	var errs syncBuffer
+	var errs testout.Buffer
 	a := append(addr, "-clients", "5", "-senders", "2", "-duration", "100ms",
 		"-server-pid", strconv.Itoa(os.Getpid()))
 	if err := run(context.Background(), a, &out, &errs); err != nil {

@@ -7,34 +7,17 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/socketlab/socketlab/internal/testout"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// syncBuffer is a bytes.Buffer that progress and the test may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // swarmJSON runs swarm with args and -json and returns its report.
@@ -43,7 +26,7 @@ func swarmJSON(tb testing.TB, args ...string) report {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	var errs syncBuffer
+	var errs testout.Buffer
 	err := run(ctx, append(args, "-json"), &out, &errs)
 	if err != nil {
 		tb.Fatalf("swarm %s: %v\n%s", strings.Join(args, " "), err, errs.String())
@@ -232,7 +215,7 @@ func TestJSONShape(t *testing.T) {
 	_, addr := startServer(t, "tcp", correct)
 	ctx := context.Background()
 	var out bytes.Buffer
-	var errs syncBuffer
+	var errs testout.Buffer
 	a := append(addr, "-clients", "3", "-senders", "1", "-duration", "50ms",
 		"-slow", "1", "-server-pid", strconv.Itoa(os.Getpid()), "-json")
 	if err := run(ctx, a, &out, &errs); err != nil {
@@ -281,7 +264,7 @@ func TestJSONShape(t *testing.T) {
 func TestTextReport(t *testing.T) {
 	_, addr := startServer(t, "tcp", correct)
 	var out bytes.Buffer
-	var errs syncBuffer
+	var errs testout.Buffer
 	a := append(addr, "-clients", "3", "-senders", "1", "-duration", "50ms")
 	if err := run(context.Background(), a, &out, &errs); err != nil {
 		t.Fatal(err)
@@ -347,7 +330,7 @@ func TestInterrupt(t *testing.T) {
 
 // cancelOn calls cancel when something written to it contains word.
 type cancelOn struct {
-	syncBuffer
+	testout.Buffer
 	word   string
 	cancel func()
 }
@@ -356,7 +339,7 @@ func (c *cancelOn) Write(p []byte) (int, error) {
 	if bytes.Contains(p, []byte(c.word)) {
 		c.cancel()
 	}
-	return c.syncBuffer.Write(p)
+	return c.Buffer.Write(p)
 }
 
 func TestUsage(t *testing.T) {
