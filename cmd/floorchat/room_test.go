@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socketlab/socketlab/internal/testout"
+	"github.com/socketlab/socketlab/cmd/internal/testout"
 )
 
 // startRoom serves a room on a loopback port until the test ends.

@@ -20,7 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/socketlab/socketlab/inspect/tap"
-	"github.com/socketlab/socketlab/internal/testout"
+	"github.com/socketlab/socketlab/cmd/internal/testout"
 )
 
 // demoWait bounds every wait in the demo tests.

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/inspect/capture"
-	"github.com/socketlab/socketlab/internal/testout"
+	"github.com/socketlab/socketlab/cmd/internal/testout"
 )
 
 // packetsRecording is a real session recorded on lo: a Python echo

@@ -19,7 +19,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/socketlab/socketlab/internal/testout"
+	"github.com/socketlab/socketlab/cmd/internal/testout"
 )
 
 // tapWait bounds every wait in the tap tests.

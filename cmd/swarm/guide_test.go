@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/socketlab/socketlab/internal/testout"
+	"github.com/socketlab/socketlab/cmd/internal/testout"
 )
 
 // guide is the lab guide that shows a swarm report from a real run.

@@ -13,7 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/socketlab/socketlab/internal/testout"
+	"github.com/socketlab/socketlab/cmd/internal/testout"
 )
 
 func TestMain(m *testing.M) {
