@@ -19,8 +19,8 @@ import (
 	"github.com/rivo/tview"
 	"go.uber.org/goleak"
 
-	"github.com/socketlab/socketlab/inspect/tap"
 	"github.com/socketlab/socketlab/cmd/internal/testout"
+	"github.com/socketlab/socketlab/inspect/tap"
 )
 
 // demoWait bounds every wait in the demo tests.

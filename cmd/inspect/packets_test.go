@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/cmd/internal/testout"
+	"github.com/socketlab/socketlab/inspect/capture"
 )
 
 // packetsRecording is a real session recorded on lo: a Python echo
