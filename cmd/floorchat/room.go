@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // member is one connected client.
@@ -45,12 +46,23 @@ func (r *room) serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
 	var err error
+	var delay time.Duration // backoff while out of file descriptors
 	for {
 		var conn net.Conn
 		conn, err = ln.Accept()
+		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			r.logger.Printf("accept: %v; retrying in %v", err, delay)
+			select {
+			case <-time.After(delay):
+				continue
+			case <-ctx.Done():
+			}
+		}
 		if err != nil {
 			break
 		}
+		delay = 0
 		m, jerr := r.join(conn)
 		if jerr != nil {
 			r.logger.Printf("refused %v: %v", conn.RemoteAddr(), jerr)

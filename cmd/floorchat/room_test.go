@@ -285,3 +285,46 @@ func TestSIGTERMExitsZero(t *testing.T) {
 		t.Errorf("socket file left behind: %v", err)
 	}
 }
+
+// TestOutOfDescriptorsWaits lowers the open files limit so that the
+// next accept fails with EMFILE, and checks that the room logs it and
+// takes the client once descriptors are free again.
+func TestOutOfDescriptorsWaits(t *testing.T) {
+	r, addr, logs := startRoom(t, 4096)
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	restore := func() {
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer restore()
+	// Leave exactly one free descriptor: the client's socket takes it,
+	// and the server's accept finds none. A descriptor is open if
+	// fcntl(F_GETFD) works on it.
+	open := func(fd int) bool {
+		_, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+		return errno == 0
+	}
+	free, limit := 0, 0
+	for ; free < 2; limit++ {
+		if !open(limit) {
+			free++
+		}
+	}
+	lim := syscall.Rlimit{Cur: uint64(limit - 1), Max: old.Max}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		restore()
+		t.Fatalf("dial with one descriptor free: %v", err)
+	}
+	defer c.Close()
+	logs.WaitFor(t, `accept: .*too many open files; retrying in`)
+	restore()
+	waitMembers(t, r, 1)
+}
