@@ -144,22 +144,24 @@ func (r *room) readLoop(m *member) {
 }
 
 // fanout writes msg to every member but from, the members split into
-// one share per core, each written by its own goroutine.
+// one share per core (a room of under 128 has one share), each share
+// written by its own goroutine.
 func (r *room) fanout(from *member, msg []byte) {
 	r.mu.RLock()
 	all := r.members
 	parts := max(1, min(r.parts, len(all)/64))
 	share := (len(all) + parts - 1) / parts
+	start := func(p int) int { return min(p*share, len(all)) }
 	failed := make([][]failure, parts)
 	var wg sync.WaitGroup
 	for p := 1; p < parts; p++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			failed[p] = writeAll(all[min(p*share, len(all)):min((p+1)*share, len(all))], from, msg)
+			failed[p] = writeAll(all[start(p):start(p+1)], from, msg)
 		}()
 	}
-	failed[0] = writeAll(all[:min(share, len(all))], from, msg)
+	failed[0] = writeAll(all[:start(1)], from, msg)
 	wg.Wait()
 	r.mu.RUnlock()
 	for _, fs := range failed {

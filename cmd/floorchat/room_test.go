@@ -20,8 +20,9 @@ import (
 	"github.com/socketlab/socketlab/cmd/internal/testout"
 )
 
-// startRoom serves a room on a loopback port until the test ends.
-func startRoom(t *testing.T, maxLine int) (*room, string, *testout.Buffer) {
+// startRoom serves a room on a loopback port until the test ends. Its
+// fan-outs are split in parts shares, or one per core if parts is 0.
+func startRoom(t *testing.T, maxLine, parts int) (*room, string, *testout.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -29,6 +30,9 @@ func startRoom(t *testing.T, maxLine int) (*room, string, *testout.Buffer) {
 	}
 	logs := &testout.Buffer{}
 	r := newRoom(log.New(logs, "", 0), maxLine)
+	if parts > 0 {
+		r.parts = parts
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.serve(ctx, ln) }()
@@ -86,7 +90,7 @@ func readLine(t *testing.T, br *bufio.Reader, c net.Conn) string {
 }
 
 func TestLineReachesEveryoneButItsSender(t *testing.T) {
-	r, addr, _ := startRoom(t, 4096)
+	r, addr, _ := startRoom(t, 4096, 0)
 	c := dialN(t, r, addr, 3)
 	br := []*bufio.Reader{bufio.NewReader(c[0]), bufio.NewReader(c[1]), bufio.NewReader(c[2])}
 
@@ -107,8 +111,36 @@ func TestLineReachesEveryoneButItsSender(t *testing.T) {
 	}
 }
 
+// TestSplitFanOutReachesEveryone uses a room big enough to split a
+// fan-out between three goroutines, and checks that each of the others
+// gets the line exactly once.
+func TestSplitFanOutReachesEveryone(t *testing.T) {
+	const n = 300 // three shares of 100: 64 members or more per share
+	r, addr, _ := startRoom(t, 4096, 3)
+	c := dialN(t, r, addr, n)
+	if _, err := io.WriteString(c[0], "to all\n"); err != nil {
+		t.Fatal(err)
+	}
+	// Then a second line from another client: a reader that got the
+	// first line twice would see it in place of the second. (The two
+	// fan-outs run at once, so either may arrive first.)
+	if _, err := io.WriteString(c[1], "and again\n"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 2; i < n; i++ {
+		br := bufio.NewReader(c[i])
+		first, second := readLine(t, br, c[i]), readLine(t, br, c[i])
+		if first > second {
+			first, second = second, first
+		}
+		if first != "User 1: to all\n" || second != "User 2: and again\n" {
+			t.Fatalf("client %d got %q then %q", i+1, first, second)
+		}
+	}
+}
+
 func TestClientThatStopsReadingIsCutOff(t *testing.T) {
-	r, addr, logs := startRoom(t, 4096)
+	r, addr, logs := startRoom(t, 4096, 0)
 	c := dialN(t, r, addr, 2)
 	sender, reader := c[0], c[1]
 	// The stuck client never reads, and asks for a small receive
@@ -158,7 +190,7 @@ func TestClientThatStopsReadingIsCutOff(t *testing.T) {
 }
 
 func TestLongLineIsCutOff(t *testing.T) {
-	r, addr, logs := startRoom(t, 64)
+	r, addr, logs := startRoom(t, 64, 0)
 	c := dialN(t, r, addr, 1)
 	if _, err := io.WriteString(c[0], strings.Repeat("y", 100)); err != nil {
 		t.Fatal(err)
@@ -290,7 +322,7 @@ func TestSIGTERMExitsZero(t *testing.T) {
 // next accept fails with EMFILE, and checks that the room logs it and
 // takes the client once descriptors are free again.
 func TestOutOfDescriptorsWaits(t *testing.T) {
-	r, addr, logs := startRoom(t, 4096)
+	r, addr, logs := startRoom(t, 4096, 0)
 	var old syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
 		t.Fatal(err)
@@ -308,22 +340,30 @@ func TestOutOfDescriptorsWaits(t *testing.T) {
 		_, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
 		return errno == 0
 	}
-	free, limit := 0, 0
-	for ; free < 2; limit++ {
-		if !open(limit) {
-			free++
+	// Something else in the process may take the free descriptor
+	// between the count and the dial; then count again.
+	var c net.Conn
+	for try := 1; c == nil; try++ {
+		free, limit := 0, 0
+		for ; free < 2; limit++ {
+			if !open(limit) {
+				free++
+			}
+		}
+		low := syscall.Rlimit{Cur: uint64(limit - 1), Max: old.Max}
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		c, err = net.Dial("tcp", addr)
+		if err != nil {
+			restore()
+			if !errors.Is(err, syscall.EMFILE) || try == 10 {
+				t.Fatalf("dial with one descriptor free: %v", err)
+			}
 		}
 	}
-	lim := syscall.Rlimit{Cur: uint64(limit - 1), Max: old.Max}
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		restore()
-		t.Fatalf("dial with one descriptor free: %v", err)
-	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	logs.WaitFor(t, `accept: .*too many open files; retrying in`)
 	restore()
 	waitMembers(t, r, 1)
