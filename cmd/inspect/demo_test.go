@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -310,6 +311,15 @@ func TestDemoOpensTheUI(t *testing.T) {
 func TestDemoSignals(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String()+" stops everything and exits 0", func(t *testing.T) {
+			if sig == syscall.SIGHUP && signal.Ignored(sig) {
+				// Under nohup the child would inherit SIGHUP ignored,
+				// and rightly keep running. Catching it here makes the
+				// child start with the default disposition: exec resets
+				// caught signals, not ignored ones.
+				caught := make(chan os.Signal, 1)
+				signal.Notify(caught, sig)
+				t.Cleanup(func() { signal.Reset(sig) })
+			}
 			out := &testout.Buffer{}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestChildProcess$")
 			cmd.Env = append(os.Environ(), "SOCKETLAB_INSPECT_CHILD=demo\n-pace\n1ms")
@@ -324,8 +334,15 @@ func TestDemoSignals(t *testing.T) {
 				close(exited)
 			}()
 			t.Cleanup(func() {
-				cmd.Process.Kill() // fails harmlessly if it has exited
-				<-exited
+				// If the test failed before the child stopped, ask it
+				// to clean up first; kill it only if it does not.
+				cmd.Process.Signal(syscall.SIGTERM)
+				select {
+				case <-exited:
+				case <-time.After(demoWait):
+					cmd.Process.Kill()
+					<-exited
+				}
 			})
 			text := out.WaitFor(t, `(?m) Grace +tap +< `)
 			path := regexp.MustCompile(`(?m)^  unix door  (\S+)$`).FindStringSubmatch(text)
