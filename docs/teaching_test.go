@@ -139,7 +139,7 @@ func TestTeachingLinks(t *testing.T) {
 
 // teachCommands returns the lab and inspect commands of the lesson: the
 // lines of its fenced code blocks and its inline code spans that run
-// `go run ./labs/…`, `go run ./cmd/inspect` or a built `./inspect`,
+// `go run ./labs/…`, `go run ./cmd/inspect` or a built `bin/inspect`,
 // without a "$ " prompt, "sudo " or a trailing comment. Output blocks
 // (marked or not) hold no such lines at their start.
 func teachCommands(text string) []string {
@@ -178,7 +178,7 @@ func teachCommands(text string) []string {
 func teachIsCommand(s string) bool {
 	return strings.HasPrefix(s, "go run ./labs/") ||
 		strings.HasPrefix(s, "go run ./cmd/inspect") ||
-		strings.HasPrefix(s, "./inspect")
+		strings.HasPrefix(s, "bin/inspect")
 }
 
 // teachCheckCommand checks that cmd names a lab folder that exists, or

@@ -174,8 +174,9 @@ func demoHeader(w io.Writer, d *demo.Demo, why string) {
 	fmt.Fprintf(w, "bytes show only here; the second -path lists its sockets there):\n")
 	fmt.Fprintf(w, "  go run ./cmd/inspect -port %d -path %s -path %s\n", port, path, tapPath)
 	fmt.Fprintf(w, "  go run ./cmd/inspect sockets -port %d -path %s -path %s\n", port, path, tapPath)
-	fmt.Fprintf(w, "  (capturing packets there needs root, or a built binary given\n")
-	fmt.Fprintf(w, "  CAP_NET_RAW: go build -o inspect ./cmd/inspect && sudo setcap cap_net_raw+ep ./inspect)\n")
+	fmt.Fprintf(w, "  (capturing packets there needs root, or a binary built with\n")
+	fmt.Fprintf(w, "  go build -o bin/inspect ./cmd/inspect and given CAP_NET_RAW as\n")
+	fmt.Fprintf(w, "  \"Running without root\" in docs/inspect.md shows)\n")
 	fmt.Fprintf(w, "Join the chat yourself:\n")
 	fmt.Fprintf(w, "  nc 127.0.0.1 %d\n", port)
 	fmt.Fprintf(w, "  nc -U %s\n", path)
@@ -194,20 +195,9 @@ func demoCaptureState(port int) string {
 		return "on: the UI captures lo (this process has CAP_NET_RAW)"
 	case errors.Is(err, capture.ErrPermission):
 		return "off: no CAP_NET_RAW, so the UI shows the tap only; to capture: " +
-			demoSetcapLine()
+			capture.SetcapCommand()
 	}
 	return "off: " + err.Error()
-}
-
-// demoSetcapLine returns the setcap command that capture.PermissionHelp
-// gives for this binary.
-func demoSetcapLine() string {
-	for _, l := range strings.Split(capture.PermissionHelp(), "\n") {
-		if l = strings.TrimSpace(l); strings.HasPrefix(l, "sudo setcap") {
-			return l
-		}
-	}
-	return "sudo setcap cap_net_raw+ep ./inspect"
 }
 
 // demoLog prints the demo's log lines and tap events as they come, until

@@ -156,7 +156,7 @@ func TestDemoPlainLog(t *testing.T) {
 			!strings.Contains(text, "tap        "+m[3]+" -> "+m[2]+"\n") {
 			t.Errorf("the command's paths %s and %s are not the Unix door and the tap", m[2], m[3])
 		}
-		if !strings.Contains(text, "needs root") || !strings.Contains(text, "sudo setcap cap_net_raw+ep ./inspect") {
+		if !strings.Contains(text, "needs root") || !strings.Contains(text, "go build -o bin/inspect ./cmd/inspect") {
 			t.Errorf("the hint does not say what capture needs:\n%s", text)
 		}
 		if !strings.Contains(text, "tcp door   127.0.0.1:"+m[1]+"\n") {
@@ -391,7 +391,8 @@ func TestDemoWithoutPrivilege(t *testing.T) {
 	}
 	for _, want := range []string{
 		"capture    off: no CAP_NET_RAW, so the UI shows the tap only; " +
-			"to capture: sudo setcap cap_net_raw+ep ",
+			"to capture: chmod 0700 ",
+		" && sudo setcap cap_net_raw+ep ",
 		`c>s 44 bytes "hello over a Unix socket too, through a tap\n"`,
 		"demo: stopped after 3 clients joined",
 	} {

@@ -264,7 +264,8 @@ func TestPacketsWithoutPrivilege(t *testing.T) {
 		t.Fatalf("exit status: %v, want 1\n%s", err, out)
 	}
 	for _, want := range []string{"operation not permitted", "CAP_NET_RAW",
-		"sudo setcap cap_net_raw+ep " + exe, "or run it with sudo", "`go run`"} {
+		"chmod 0700 " + exe, "sudo setcap cap_net_raw+ep " + exe,
+		"run it with sudo", "`go run`"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

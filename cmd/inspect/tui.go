@@ -473,7 +473,7 @@ func openTUISource(cfg tuiConfig) (*capture.Source, ui.Status, error) {
 	switch {
 	case errors.Is(err, capture.ErrPermission):
 		st.Capture = "capture off: no CAP_NET_RAW"
-		st.Problem = "capture is off (no CAP_NET_RAW): " + tuiSetcapLine() +
+		st.Problem = "capture is off (no CAP_NET_RAW): " + capture.SetcapCommand() +
 			", or sudo; `go run` loses it — see docs/inspect.md"
 		st.Help = capture.PermissionHelp()
 		return nil, st, nil
@@ -482,16 +482,6 @@ func openTUISource(cfg tuiConfig) (*capture.Source, ui.Status, error) {
 	}
 	st.Capture, st.LinkType = "capturing", src.LinkType().String()
 	return src, st, nil
-}
-
-// tuiSetcapLine returns the setcap command from capture.PermissionHelp.
-func tuiSetcapLine() string {
-	for _, l := range strings.Split(capture.PermissionHelp(), "\n") {
-		if l = strings.TrimSpace(l); strings.HasPrefix(l, "sudo setcap") {
-			return l
-		}
-	}
-	return "sudo setcap cap_net_raw+ep ./inspect"
 }
 
 // tuiPollSockets reads the socket table, and the capture's counters, until

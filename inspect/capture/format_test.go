@@ -174,7 +174,8 @@ func TestLinesMatchTcpdump(t *testing.T) {
 func TestPermissionHelp(t *testing.T) {
 	help := PermissionHelp()
 	exe, _ := os.Executable()
-	for _, want := range []string{"sudo setcap cap_net_raw+ep " + exe, "sudo", "`go run`", "fresh binary"} {
+	for _, want := range []string{"chmod 0700 " + exe + " && sudo setcap cap_net_raw+ep " + exe,
+		"every interface", "sudo", "`go run`", "fresh binary"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help lacks %q:\n%s", want, help)
 		}
