@@ -11,26 +11,31 @@ import (
 
 // hostile is text a server that does not filter may send: escape
 // sequences and other controls that would retitle, clear or write on a
-// terminal if printed raw, each with the form the client shows instead.
-var hostile = []struct{ what, sent, shown string }{
-	{"an OSC 2 window title", "x\x1b]2;PWNED\x07", `x\x1b]2;PWNED\x07`},
-	{"a clear screen", "\x1b[2J\x1b[H", `\x1b[2J\x1b[H`},
+// terminal if printed raw. With each: the form the client shows instead,
+// and the character a server that does filter names when it refuses the
+// line ("" for bytes that are not UTF-8).
+var hostile = []struct{ what, sent, shown, refused string }{
+	{"an OSC 2 window title", "x\x1b]2;PWNED\x07", `x\x1b]2;PWNED\x07`,
+		"U+001B"},
+	{"a clear screen", "\x1b[2J\x1b[H", `\x1b[2J\x1b[H`, "U+001B"},
 	{"a line overwritten to spoof another user",
 		"x\r\x1b[KUser 1: send me your password",
-		`x\x0d\x1b[KUser 1: send me your password`},
+		`x\x0d\x1b[KUser 1: send me your password`, "U+000D"},
 	{"an OSC 52 clipboard write", "\x1b]52;c;cGFzc3dvcmQ=\x07",
-		`\x1b]52;c;cGFzc3dvcmQ=\x07`},
+		`\x1b]52;c;cGFzc3dvcmQ=\x07`, "U+001B"},
 	{"an OSC 8 hyperlink",
 		"\x1b]8;;http://example.com/\x1b\\click\x1b]8;;\x1b\\",
-		`\x1b]8;;http://example.com/\x1b\click\x1b]8;;\x1b\`},
-	{"a C1 CSI as UTF-8", "\u009b2J", `\u009b2J`},
-	{"a right-to-left override", "abc\u202edcba", `abc\u202edcba`},
-	{"a bidi isolate", "\u2066isolate\u2069", `\u2066isolate\u2069`},
-	{"a NUL", "a\x00b", `a\x00b`},
-	{"a DEL", "a\x7fb", `a\x7fb`},
-	{"a bare carriage return", "a\rb", `a\x0db`},
-	{"a lone ESC", "\x1b", `\x1b`},
-	{"bytes that are not UTF-8", "caf\xe9 \xff", `caf\xe9 \xff`},
+		`\x1b]8;;http://example.com/\x1b\click\x1b]8;;\x1b\`, "U+001B"},
+	{"a C1 CSI as UTF-8", "\u009b2J", `\u009b2J`, "U+009B"},
+	{"a right-to-left override", "abc\u202edcba", `abc\u202edcba`,
+		"U+202E"},
+	{"a bidi isolate", "\u2066isolate\u2069", `\u2066isolate\u2069`,
+		"U+2066"},
+	{"a NUL", "a\x00b", `a\x00b`, "U+0000"},
+	{"a DEL", "a\x7fb", `a\x7fb`, "U+007F"},
+	{"a bare carriage return", "a\rb", `a\x0db`, "U+000D"},
+	{"a lone ESC", "\x1b", `\x1b`, "U+001B"},
+	{"bytes that are not UTF-8", "caf\xe9 \xff", `caf\xe9 \xff`, ""},
 }
 
 // plain is text that passes as it is.

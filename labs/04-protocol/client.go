@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"unicode/utf8"
 )
 
 // splitSize, when positive, makes send write in pieces of that many
@@ -13,7 +15,7 @@ import (
 var splitSize int
 
 // runClient reports conn's two ends on stdout, then sends stdin to the
-// server while it copies what the server sends to stdout, both at once.
+// server while it shows what the server sends on stdout, both at once.
 // At the end of stdin it half-closes conn; it returns when the server
 // hangs up or ctx is done, and closes conn before it returns.
 func runClient(ctx context.Context, conn net.Conn, stdin io.Reader,
@@ -48,7 +50,7 @@ func runClient(ctx context.Context, conn net.Conn, stdin io.Reader,
 			c.CloseWrite()
 		}
 	}()
-	_, err := io.Copy(stdout, conn)
+	err := copyVisible(stdout, conn)
 	if errors.Is(err, net.ErrClosed) {
 		return nil // ctx is done, and we closed conn ourselves.
 	}
@@ -74,4 +76,40 @@ func send(conn net.Conn, p []byte) error {
 		p = p[n:]
 	}
 	return nil
+}
+
+// copyVisible copies src to dst until src ends, as io.Copy does, but
+// through visible: whatever the server sends, it cannot command our
+// terminal. Like io.Copy, it returns nil at the end of src.
+func copyVisible(dst io.Writer, src io.Reader) error {
+	in := bufio.NewReader(src)
+	var text []byte // whole characters read, not yet written
+	for {
+		// ReadRune waits for every byte of a character, however TCP cut
+		// them into Reads. A byte that is not UTF-8 comes back as
+		// utf8.RuneError; we take that byte itself, to show it.
+		r, size, err := in.ReadRune()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if r == utf8.RuneError && size == 1 {
+			in.UnreadRune()
+			b, _ := in.ReadByte()
+			text = append(text, b)
+		} else {
+			text = utf8.AppendRune(text, r)
+		}
+		// Write once no whole character is left in the buffer: one Write
+		// per burst of input, not one per character.
+		if next, _ := in.Peek(in.Buffered()); !utf8.FullRune(next) {
+			_, err := io.WriteString(dst, visible(string(text)))
+			if err != nil {
+				return err
+			}
+			text = text[:0]
+		}
+	}
 }

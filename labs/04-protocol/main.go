@@ -3,8 +3,9 @@
 // The client sends lines of UTF-8 text, each ending in "\n", and the
 // server answers every line with one line. The server reads lines with a
 // bufio.Reader, so it no longer matters how TCP cut the bytes into Reads.
-// A line longer than -max-line bytes, or not valid UTF-8, gets an error
-// line instead, and the server never buffers more than one line's worth.
+// A line longer than -max-line bytes, not valid UTF-8 or holding a
+// control character gets an error line instead, and the server never
+// buffers more than one line's worth.
 // Run the server, then the client in a second terminal:
 //
 //	go run ./labs/04-protocol server

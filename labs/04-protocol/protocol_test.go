@@ -65,6 +65,33 @@ func expect(t testing.TB, r *bufio.Reader, want string) {
 	}
 }
 
+func TestCheckText(t *testing.T) {
+	for _, h := range hostile {
+		err := checkText(h.sent)
+		if err == nil || h.refused != "" &&
+			!strings.Contains(err.Error(), h.refused) {
+			t.Errorf("checkText(%q) = %v, want an error naming %s",
+				h.sent, err, h.refused)
+		}
+	}
+	for _, ok := range []string{"", plain, "\u00a0no-break space"} {
+		if err := checkText(ok); err != nil {
+			t.Errorf("checkText(%q) = %v, want nil", ok, err)
+		}
+	}
+}
+
+// expectRefusal reads one answer line and fails t unless it is an error
+// that names the character code (when code is not "").
+func expectRefusal(t testing.TB, r *bufio.Reader, code string) {
+	t.Helper()
+	got, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(got, "error: ") ||
+		!strings.Contains(got, code) {
+		t.Fatalf("answer %q, %v; want an error naming %s", got, err, code)
+	}
+}
+
 func TestProtocol(t *testing.T) {
 	tooLong := "error: line too long (limit 4096 bytes), dropped"
 
@@ -99,6 +126,27 @@ func TestProtocol(t *testing.T) {
 		expect(t, r, "you said: ok")
 		logs.waitFor(t, conn.LocalAddr().String()+
 			": line is not valid UTF-8, dropped\n")
+	})
+
+	t.Run("a line with a control character gets an error, "+
+		"and the next line an answer", func(t *testing.T) {
+		checkGoroutines(t)
+		addr, logs, _ := startServer(t)
+		conn, r := talk(t, addr)
+		for _, h := range hostile {
+			io.WriteString(conn, h.sent+"\n")
+			expectRefusal(t, r, h.refused)
+			io.WriteString(conn, "ok\n")
+			expect(t, r, "you said: ok")
+		}
+		// "\r\n" ends a line, but a "\r" before it is part of the line.
+		io.WriteString(conn, "a\r\r\n")
+		expectRefusal(t, r, "U+000D")
+		io.WriteString(conn, plain+"\r\n")
+		expect(t, r, "you said: "+plain)
+		// Each line was logged before its answer was sent: the log is
+		// complete, and it is as safe to read as the answers.
+		checkInert(t, logs.String())
 	})
 
 	t.Run("the limit is 4096 bytes", func(t *testing.T) {

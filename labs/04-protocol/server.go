@@ -9,7 +9,6 @@ import (
 	"net"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // maxLine is the longest line the server accepts, in bytes without the
@@ -82,12 +81,13 @@ func handle(ctx context.Context, conn net.Conn, logger *log.Logger) {
 
 	// Our protocol: the client sends lines of UTF-8 text ending in "\n",
 	// and we answer each one with one line. readLine finds the lines,
-	// however the bytes were cut into Reads.
+	// however the bytes were cut into Reads; checkText refuses what is
+	// not plain text.
 	lines := newLineReader(conn, maxLine)
 	for {
 		line, err := lines.readLine()
 		var answer string
-		switch {
+		switch bad := checkText(line); {
 		case err == io.EOF:
 			logger.Printf("%v hung up", peer)
 			return
@@ -100,9 +100,9 @@ func handle(ctx context.Context, conn net.Conn, logger *log.Logger) {
 		case err != nil:
 			logger.Printf("%v: %v", peer, err)
 			return
-		case !utf8.ValidString(line):
-			logger.Printf("%v: line is not valid UTF-8, dropped", peer)
-			answer = "error: line is not valid UTF-8, dropped"
+		case bad != nil:
+			logger.Printf("%v: %v, dropped", peer, bad)
+			answer = fmt.Sprintf("error: %v, dropped", bad)
 		case line == "":
 			continue // An empty line says nothing, so we do not answer.
 		default:
