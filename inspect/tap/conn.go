@@ -4,8 +4,10 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // conn is one relayed connection: the client the relay accepted and the
@@ -83,8 +85,7 @@ func (c *conn) pump(src, dst net.Conn, dir Dir, buf []byte) {
 			ev := c.event(Data, dir, nil)
 			ev.Len = n
 			c.r.emit(ev, buf[:n])
-			if _, err := dst.Write(buf[:n]); err != nil {
-				c.fail(dir.reverse(), err)
+			if !c.write(dst, dir, buf[:n]) {
 				return
 			}
 		}
@@ -102,6 +103,34 @@ func (c *conn) pump(src, dst net.Conn, dir Dir, buf []byte) {
 	}
 }
 
+// write writes chunk to dst, the side that direction dir leads to, and
+// reports whether it all went. Dst has WriteTimeout to take the whole
+// chunk. A side that does not has stopped reading, and the connection
+// ends with a *StallError; the other direction runs in its own goroutine
+// and carries on until then.
+func (c *conn) write(dst net.Conn, dir Dir, chunk []byte) bool {
+	start := time.Now()
+	err := dst.SetWriteDeadline(start.Add(c.r.cfg.WriteTimeout))
+	n := 0
+	if err == nil {
+		n, err = dst.Write(chunk)
+	}
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		side := "client"
+		if dir == ClientToServer {
+			side = "server"
+		}
+		c.finish(Error, dir.reverse(), &StallError{Side: side,
+			Waited: time.Since(start), Unsent: len(chunk) - n, Err: err})
+	default:
+		c.fail(dir.reverse(), err)
+	}
+	return false
+}
+
 // fail ends the connection because of err, which came from the side dir
 // points away from: ClientToServer blames the client.
 func (c *conn) fail(dir Dir, err error) {
@@ -114,9 +143,9 @@ func (c *conn) fail(dir Dir, err error) {
 
 // finish records how the connection ended and closes both sockets, the
 // first time it is called. When a side failed, the other side is
-// aborted: a TCP peer gets a reset (RST) rather than a FIN. A Unix
-// socket has no reset: its peer reads end of file, or ECONNRESET if data
-// it sent was still unread.
+// aborted: a TCP peer gets a reset (RST) rather than a FIN. A side that
+// stopped reading is aborted as well. A Unix socket has no reset: its
+// peer reads end of file, or ECONNRESET if data it sent was still unread.
 func (c *conn) finish(kind Kind, dir Dir, err error) {
 	c.once.Do(func() {
 		c.kind, c.dir, c.err = kind, dir, err
@@ -129,6 +158,16 @@ func (c *conn) finish(kind Kind, dir Dir, err error) {
 				abort(server)
 			case ServerToClient:
 				abort(c.client)
+			}
+		}
+		if errors.Is(err, ErrStalled) {
+			// The kernel still holds bytes for the side that stopped
+			// reading. Aborting it too drops them at once, instead of
+			// keeping them for a reader that may never come.
+			if dir == ClientToServer {
+				abort(c.client)
+			} else {
+				abort(server)
 			}
 		}
 		c.client.Close()

@@ -1,6 +1,8 @@
 package tap
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -17,7 +19,10 @@ type Kind uint8
 // events, then exactly one of Close, Reset or Error, which is always its
 // last event. A connection whose dial fails yields Error alone, with Dir
 // ServerToClient (the server side failed); one refused because of
-// MaxConns yields Error alone, with no Dir.
+// MaxConns yields Error alone, with no Dir. A connection cut off because
+// one side stopped reading ends with Error too: its Err is a *StallError
+// (errors.Is(err, ErrStalled) reports true) and its Dir starts at the side
+// that stopped, ClientToServer for the client.
 const (
 	Open      Kind = iota + 1 // the client is connected to the server
 	Data                      // a chunk of bytes was read and forwarded
@@ -78,14 +83,45 @@ type Event struct {
 	Client string
 	Server string
 
-	// Err says why a connection ended with Reset or Error, or is
-	// ErrStopped when Close comes from the relay shutting down.
+	// Err says why a connection ended with Reset or Error: a
+	// *StallError when one side stopped reading. It is ErrStopped when
+	// Close comes from the relay shutting down.
 	Err error
 
 	// Dropped counts the events lost just before this one because the
 	// event channel was full.
 	Dropped uint64
 }
+
+// ErrStalled matches, through errors.Is, the Err of the Error event that
+// ends a connection because one side stopped reading.
+var ErrStalled = errors.New("stopped reading")
+
+// A StallError is the Err of the Error event that ends a connection when
+// one side did not take a chunk the relay wrote to it within
+// Config.WriteTimeout. The relay then cuts that connection off, as the
+// labs cut off a slow client: it closes both sockets (a TCP one with a
+// reset), so that a peer which never reads can hold neither a goroutine
+// nor a connection slot for longer than the timeout.
+type StallError struct {
+	Side   string        // the side that stopped reading: "client" or "server"
+	Waited time.Duration // how long the relay waited for it to take the chunk
+	Unsent int           // bytes of the chunk it had not taken
+	Err    error         // the failed write's error
+}
+
+// Error says which side stopped reading and for how long the relay
+// waited.
+func (e *StallError) Error() string {
+	return fmt.Sprintf("%s stopped reading: %d bytes still not taken after %v; connection cut off",
+		e.Side, e.Unsent, e.Waited.Round(time.Millisecond))
+}
+
+// Is reports whether target is ErrStalled.
+func (e *StallError) Is(target error) bool { return target == ErrStalled }
+
+// Unwrap returns the failed write's error, which reports the deadline.
+func (e *StallError) Unwrap() error { return e.Err }
 
 // EndOfStream names how a stream socket on network ("tcp" or "unix")
 // says that it has no more to send: "FIN" for TCP, which sends a FIN

@@ -20,6 +20,10 @@ const (
 	DefaultQueueSize   = 1024
 	DefaultMaxConns    = 1024
 	DefaultDialTimeout = 5 * time.Second
+
+	// DefaultWriteTimeout is the labs' write timeout: a side that takes
+	// nothing the relay writes to it for this long is cut off.
+	DefaultWriteTimeout = 10 * time.Second
 )
 
 // ErrStopped is the Err of the Close event of a connection that was still
@@ -37,7 +41,13 @@ type Config struct {
 	Mode os.FileMode
 
 	// BufferSize is the size of each of a connection's two copy buffers,
-	// and so the largest chunk one Data event reports.
+	// and so the largest chunk one Data event reports. Each direction
+	// reads one chunk into its buffer and writes it on before reading
+	// the next, so a live connection holds 2*BufferSize bytes (64 KiB
+	// with the defaults) and two goroutines, however fast one side sends
+	// and however slowly the other reads; the kernel's socket buffers
+	// hold the rest, and a side that stops reading stops the other from
+	// sending instead of filling the relay's memory.
 	BufferSize int
 
 	// MaxData is how many bytes of each chunk are copied into
@@ -57,6 +67,14 @@ type Config struct {
 
 	// DialTimeout bounds each dial of the real server.
 	DialTimeout time.Duration
+
+	// WriteTimeout bounds how long a side may take to accept one chunk
+	// the relay writes to it. A side that does not take the whole chunk
+	// in time has stopped reading: the relay cuts its connection off
+	// and reports an Error event whose Err is a *StallError. While it
+	// waits, the other direction, the other connections and the event
+	// channel carry on.
+	WriteTimeout time.Duration
 }
 
 // Stats are a relay's counters since it started.
@@ -157,6 +175,9 @@ func New(ln net.Listener, cfg Config) (*Relay, error) {
 	}
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = DefaultDialTimeout
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
 	}
 	r := &Relay{
 		cfg:    cfg,
