@@ -1,6 +1,7 @@
 package tap
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"testing"
@@ -47,5 +48,32 @@ func BenchmarkRelay(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64(r.Stats().Dropped)/float64(b.N), "dropped/op")
 		})
+	}
+}
+
+// BenchmarkRelayLines measures one 64-byte line to an echo server and
+// back through the relay: the chat's traffic, where each chunk is small
+// and the relay's own work per chunk (an event, a write deadline) counts
+// most.
+func BenchmarkRelayLines(b *testing.B) {
+	ln, target := listen(b, "unix", "real.sock")
+	serveConns(b, ln, func(c net.Conn) { io.Copy(c, c) })
+	r := startRelay(b, "unix", target, Config{})
+	go func() {
+		for range r.Events() {
+		}
+	}()
+	c := dial(b, r)
+	line := append(bytes.Repeat([]byte("x"), 63), '\n')
+	back := make([]byte, len(line))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := c.Write(line); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, back); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
