@@ -1,11 +1,7 @@
 package main
 
 import (
-	"context"
-	"net"
-	"strings"
 	"testing"
-	"testing/iotest"
 	"unicode/utf8"
 )
 
@@ -68,106 +64,5 @@ func TestVisible(t *testing.T) {
 	}
 	if got := visible(plain + "\n"); got != plain+"\n" {
 		t.Errorf("visible(%q) = %q, want it unchanged", plain+"\n", got)
-	}
-}
-
-// countingWriter counts the Writes made to it.
-type countingWriter struct {
-	strings.Builder
-	writes int
-}
-
-func (w *countingWriter) Write(p []byte) (int, error) {
-	w.writes++
-	return w.Builder.Write(p)
-}
-
-func TestCopyVisible(t *testing.T) {
-	var all strings.Builder
-	for _, h := range hostile {
-		all.WriteString(h.sent + "\n" + plain + "\n")
-	}
-	in := all.String()
-	want := visible(in)
-
-	t.Run("characters cut between reads are shown whole",
-		func(t *testing.T) {
-			var out countingWriter
-			if err := copyVisible(&out,
-				iotest.OneByteReader(strings.NewReader(in))); err != nil {
-				t.Fatal(err)
-			}
-			if out.String() != want {
-				t.Errorf("got %q\nwant %q", out.String(), want)
-			}
-			checkInert(t, out.String())
-		})
-
-	t.Run("what arrives at once is written at once", func(t *testing.T) {
-		var out countingWriter
-		long := strings.Repeat(in, 20)
-		if err := copyVisible(&out, strings.NewReader(long)); err != nil {
-			t.Fatal(err)
-		}
-		if out.String() != visible(long) {
-			t.Errorf("got %q\nwant %q", out.String(), visible(long))
-		}
-		// bufio reads 4096 bytes at a time: a few writes, not one per
-		// character.
-		if most := len(long)/4096 + 2; out.writes > most {
-			t.Errorf("%d bytes took %d writes, want at most %d",
-				len(long), out.writes, most)
-		}
-	})
-}
-
-// rawServer serves one connection on 127.0.0.1:0 until the test ends:
-// it writes text, unfiltered, and hangs up.
-func rawServer(t testing.TB, text string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		conn, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		conn.Write([]byte(text))
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-	})
-	return ln.Addr().String()
-}
-
-func TestClientShowsHostileTextInert(t *testing.T) {
-	checkGoroutines(t)
-	var all strings.Builder
-	for _, h := range hostile {
-		all.WriteString(h.sent + "\n")
-	}
-	all.WriteString(plain + "\n")
-	addr := rawServer(t, all.String())
-	out := newLogBuffer()
-	err := runClient(context.Background(), dial(t, addr),
-		strings.NewReader(""), out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkInert(t, out.String())
-	for _, h := range hostile {
-		if !strings.Contains(out.String(), h.shown+"\n") {
-			t.Errorf("output does not show %s as %q:\n%s", h.what,
-				h.shown, out)
-		}
-	}
-	if !strings.Contains(out.String(), plain+"\nThe server hung up.\n") {
-		t.Errorf("output does not end in the plain line:\n%s", out)
 	}
 }

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 )
 
 // startClient runs runClient against addr until the test ends. Closing
@@ -193,39 +190,6 @@ func TestScreen(t *testing.T) {
 		})
 }
 
-// openPTY opens a new pseudo-terminal and returns its terminal end, or
-// skips the test where there is none.
-func openPTY(t testing.TB) *os.File {
-	t.Helper()
-	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	t.Cleanup(func() { ptmx.Close() })
-	var n, unlock uint32
-	if err := ioctl(ptmx, syscall.TIOCGPTN, &n); err != nil {
-		t.Skipf("TIOCGPTN: %v", err)
-	}
-	if err := ioctl(ptmx, syscall.TIOCSPTLCK, &unlock); err != nil {
-		t.Skipf("TIOCSPTLCK: %v", err)
-	}
-	tty, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("cannot open the terminal end: %v", err)
-	}
-	t.Cleanup(func() { tty.Close() })
-	return tty
-}
-
-func ioctl(f *os.File, req uint, arg *uint32) error {
-	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), uintptr(req),
-		uintptr(unsafe.Pointer(arg)))
-	if errno != 0 {
-		return errno
-	}
-	return nil
-}
-
 func TestTranscript(t *testing.T) {
 	checkGoroutines(t)
 	addr, logs, stop := startServer(t)
@@ -233,9 +197,13 @@ func TestTranscript(t *testing.T) {
 	// add it to the output, as the terminal's echo would), then what
 	// arrives. The second learner leaves with Ctrl-D, and the server is
 	// stopped with Ctrl-C while the first is still there.
+	// Each learner types once the client has said it is connected, and
+	// the server has put it in the room.
 	in1, out1, done1, local1 := startClient(t, context.Background(), addr)
+	out1.waitFor(t, "(RemoteAddr): "+addr+"\n")
 	logs.waitFor(t, local1+" is User 1\n")
 	in2, out2, done2, local2 := startClient(t, context.Background(), addr)
+	out2.waitFor(t, "(RemoteAddr): "+addr+"\n")
 	logs.waitFor(t, local2+" is User 2\n")
 	type2 := func(stdin io.Writer, out *logBuffer, line string) {
 		io.WriteString(out, line)

@@ -4,11 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // errLineTooLong reports a line longer than the limit.
 var errLineTooLong = errors.New("line too long")
+
+// errNotUTF8 reports a line that is not valid UTF-8.
+var errNotUTF8 = errors.New("line is not valid UTF-8")
 
 // A lineReader reads newline-framed lines of at most limit bytes from a
 // stream. It never holds more than limit+2 bytes of the stream in memory,
@@ -62,4 +67,21 @@ func (lr *lineReader) readLine() (string, error) {
 		}
 		return string(b), nil
 	}
+}
+
+// checkText returns an error if line is not text that we may pass on:
+// it must be valid UTF-8, with no control character but tab (see
+// isControl). A client's line ends up on other people's terminals, and
+// a control character in it could command them: clear the screen,
+// retitle the window, or write over a line to fake someone else's words.
+func checkText(line string) error {
+	if !utf8.ValidString(line) {
+		return errNotUTF8
+	}
+	for _, r := range line {
+		if isControl(r) {
+			return fmt.Errorf("line holds a control character (%U)", r)
+		}
+	}
+	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // maxLine is the longest line the server accepts, in bytes without the
@@ -92,12 +91,13 @@ func handle(ctx context.Context, r *room, conn net.Conn,
 
 	// Our protocol: the client sends lines of UTF-8 text ending in "\n",
 	// and each one goes to everyone else in the room. readLine finds the
-	// lines, however the bytes were cut into Reads.
+	// lines, however the bytes were cut into Reads; checkText refuses
+	// what is not plain text.
 	lines := newLineReader(conn, maxLine)
 	for {
 		line, err := lines.readLine()
 		var answer string
-		switch {
+		switch bad := checkText(line); {
 		case err == io.EOF:
 			logger.Printf("%v hung up", peer)
 			return
@@ -110,9 +110,9 @@ func handle(ctx context.Context, r *room, conn net.Conn,
 		case err != nil:
 			logger.Printf("%v: %v", peer, err)
 			return
-		case !utf8.ValidString(line):
-			logger.Printf("%v: line is not valid UTF-8, dropped", peer)
-			answer = "error: line is not valid UTF-8, dropped"
+		case bad != nil:
+			logger.Printf("%v: %v, dropped", peer, bad)
+			answer = fmt.Sprintf("error: %v, dropped", bad)
 		case line == "":
 			continue // An empty line says nothing, so we do not answer.
 		default:
