@@ -18,9 +18,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/transcript.txt")
 
-// defaultPath is what the guide shows for the socket path: the -path
-// default on a usual Linux machine.
-const defaultPath = "/tmp/socketlab.sock"
+// guidePath is what the guides show for the socket path: the -path
+// default of user 1000 on a usual Linux machine, where XDG_RUNTIME_DIR is
+// /run/user/1000.
+const guidePath = "/run/user/1000/socketlab.sock"
 
 // timeout bounds every wait in these tests.
 const timeout = 10 * time.Second
@@ -155,7 +156,7 @@ func dial(t testing.TB, path string) net.Conn {
 // normalize replaces the socket path of a test run by the default path
 // the guide shows.
 func normalize(text, path string) string {
-	return strings.ReplaceAll(text, path, defaultPath)
+	return strings.ReplaceAll(text, path, guidePath)
 }
 
 // checkGolden compares got with testdata/transcript.txt, or rewrites the

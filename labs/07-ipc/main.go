@@ -3,11 +3,12 @@
 //
 // The listener's address is a path in the file system, not an IP address
 // and a port, and nothing of the chat changes: after Accept a client is a
-// net.Conn, as before. The socket file is created with mode 0600 (only
-// you may connect; -mode 0660 lets your group in too), a stale file left
-// by a crashed server is cleaned up safely, and the file is removed when
-// the server stops. Run the server, then a client in each of two or more
-// other terminals:
+// net.Conn, as before. The socket file lives in a folder of yours alone,
+// is created with mode 0600 (only you may connect; -mode 0660 lets your
+// group in too), a stale file left by a crashed server is cleaned up
+// safely, and the file is removed when the server stops. The client
+// checks that the server it reached is yours. Run the server, then a
+// client in each of two or more other terminals:
 //
 //	go run ./labs/07-ipc server
 //	go run ./labs/07-ipc client
@@ -40,8 +41,7 @@ func main() {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		mode, args = args[0], args[1:]
 	}
-	path := flag.String("path",
-		filepath.Join(os.TempDir(), "socketlab.sock"),
+	path := flag.String("path", defaultPath(),
 		"Unix domain socket `file` to listen on or dial")
 	sockMode := fs.FileMode(0o600)
 	flag.Func("mode", "server: permissions of the socket file, in octal "+
@@ -101,6 +101,14 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
+		// Anyone may run a server: make sure whose this one is.
+		note, err := checkServer(conn, *path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if note != "" {
+			logger.Print(note)
+		}
 		if err := runClient(ctx, conn, os.Stdin, os.Stdout); err != nil {
 			log.Fatal(err)
 		}
@@ -108,7 +116,14 @@ func main() {
 	}
 
 	// A Unix domain socket lives in the file system: we listen on a
-	// path, and the file's permissions decide who may connect.
+	// path, and the file's permissions decide who may connect. The
+	// default path's folder is ours alone: make it, or check that
+	// nobody else made it first.
+	if *path == defaultPath() {
+		if err := makePrivateDir(filepath.Dir(*path)); err != nil {
+			log.Fatal(err)
+		}
+	}
 	ln, err := listenUnix(*path, sockMode, logger)
 	if err != nil {
 		log.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -22,20 +23,34 @@ func describe(logger *log.Logger, addr net.Addr) {
 		addr.String())
 }
 
+// umaskMu serialises our umask changes: the umask belongs to the whole
+// process, so two goroutines must not change it at the same time.
+var umaskMu sync.Mutex
+
 // listenUnix listens on the Unix domain socket at path, a socket file
 // that only users allowed by mode may connect to. Closing the listener
-// removes the file.
+// removes the file, if it is still ours.
 //
 // A server that crashed (or was killed with SIGKILL) had no chance to
 // remove its socket file, and binding to an existing file fails with
 // "address already in use". So when bind fails we look at what is there:
 //   - not a socket: someone's file. We never delete it.
 //   - a socket that accepts a connection: a live server. We never take
-//     its path.
+//     its path, and we say whose server it is.
 //   - a socket whose connect is refused: nobody listens, the file is
 //     stale. Only then do we remove it and bind again.
+//
+// Two servers started at once on a stale path could both find it stale;
+// the second would then remove the first one's brand-new socket and bind
+// in its place. So the whole look-remove-bind holds the path's lock (see
+// lockPath), and the second server waits, then finds a live server.
 func listenUnix(path string, mode fs.FileMode,
 	logger *log.Logger) (net.Listener, error) {
+	lock, err := lockPath(path)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.release()
 	ln, err := bindUnix(path, mode)
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		return ln, err
@@ -50,9 +65,10 @@ func listenUnix(path string, mode fs.FileMode,
 	}
 	conn, derr := net.DialTimeout("unix", path, time.Second)
 	if derr == nil {
+		owner := serverOwner(conn, path)
 		conn.Close()
-		return nil, fmt.Errorf("%w\n(a server is running on %s: stop "+
-			"it, or pick another -path)", err, path)
+		return nil, fmt.Errorf("%w\n(a server is already listening on "+
+			"%s%s: stop it, or pick another -path)", err, path, owner)
 	}
 	if !errors.Is(derr, syscall.ECONNREFUSED) {
 		return nil, fmt.Errorf("%w\n(%s did not refuse a connection, so "+
@@ -72,19 +88,61 @@ func listenUnix(path string, mode fs.FileMode,
 // bind creates the file with 0777 minus the umask, and net.Listen lets
 // clients in before we could chmod it. So we make the umask 0777 for the
 // bind: the file is born with no permissions at all, and chmod then opens
-// it exactly to mode. At no moment is it more open than mode. The umask
-// belongs to the whole process; this server creates no other files, so
-// changing it for one bind is safe.
+// it exactly to mode. At no moment is it more open than mode.
 func bindUnix(path string, mode fs.FileMode) (net.Listener, error) {
+	addr := &net.UnixAddr{Name: path, Net: "unix"}
+	umaskMu.Lock()
 	old := syscall.Umask(0o777)
-	ln, err := net.Listen("unix", path)
+	ln, err := net.ListenUnix("unix", addr)
 	syscall.Umask(old)
+	umaskMu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(path, mode.Perm()); err != nil {
-		ln.Close() // also removes the file: we created it
+	// Go would remove the file on Close, whoever's it is by then. We do
+	// it ourselves, in unixListener.Close.
+	ln.SetUnlinkOnClose(false)
+	info, err := os.Lstat(path)
+	if err == nil {
+		err = os.Chmod(path, mode.Perm())
+	}
+	if err != nil {
+		os.Remove(path) // We hold the lock: it is the file we made.
+		ln.Close()
 		return nil, err
 	}
-	return ln, nil
+	return &unixListener{UnixListener: ln, path: path, file: info}, nil
+}
+
+// A unixListener is a listener on a socket file it created. Its Close
+// removes the file only if it is still that file. Someone may have
+// removed ours while we ran, and another server may have bound the free
+// path: its file is not ours to remove.
+type unixListener struct {
+	*net.UnixListener
+	path string
+	file fs.FileInfo // our socket file, as bind created it
+	once sync.Once
+}
+
+// Close removes our socket file, then stops listening.
+func (l *unixListener) Close() error {
+	l.once.Do(l.removeFile)
+	return l.UnixListener.Close()
+}
+
+// removeFile removes the file at l.path if it is still ours: the same
+// file (os.SameFile compares device and inode numbers). We compare under
+// the lock, so that no server binds meanwhile, and while we still
+// listen, so that our file's inode number cannot be reused yet.
+func (l *unixListener) removeFile() {
+	lock, err := lockPath(l.path)
+	if err != nil {
+		return // The file stays; the next server finds it stale.
+	}
+	defer lock.release()
+	info, err := os.Lstat(l.path)
+	if err == nil && os.SameFile(info, l.file) {
+		os.Remove(l.path)
+	}
 }
