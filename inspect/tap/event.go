@@ -113,7 +113,7 @@ type StallError struct {
 // Error says which side stopped reading and for how long the relay
 // waited.
 func (e *StallError) Error() string {
-	return fmt.Sprintf("%s stopped reading: %d bytes still not taken after %v; connection cut off",
+	return fmt.Sprintf("%s stopped reading: %d bytes still not taken after %v",
 		e.Side, e.Unsent, e.Waited.Round(time.Millisecond))
 }
 
