@@ -17,6 +17,7 @@ import (
 )
 
 const tapUsage = `usage: inspect tap -listen L -to T [-text] [-mode 0600] [-snap N]
+                   [-write-timeout 10s]
 
 Relay every connection made to L on to T and print each chunk of bytes
 that passes, both ways. A Unix socket's bytes never reach lo, so packet
@@ -43,6 +44,8 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	text := fs.Bool("text", false, "print bytes as quoted text instead of hex and ASCII")
 	mode := fs.String("mode", "0600", "permission of the relay's socket file, in `octal`")
 	snap := fs.Int("snap", 0, "print at most `N` bytes of each chunk (0: all of it)")
+	writeTimeout := fs.Duration("write-timeout", tap.DefaultWriteTimeout,
+		"cut off a connection when one side does not take what the relay writes to it within this `duration`")
 	help := func() string {
 		var b strings.Builder
 		b.WriteString(tapUsage)
@@ -68,6 +71,8 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return usageError{fmt.Errorf("tap: -mode %q: want octal permission bits such as 0600 or 0660", *mode)}
 	case *snap < 0:
 		return usageError{fmt.Errorf("tap: -snap %d: want 0 (everything) or more", *snap)}
+	case *writeTimeout <= 0:
+		return usageError{fmt.Errorf("tap: -write-timeout %v: want a positive duration such as 10s", *writeTimeout)}
 	}
 	for _, a := range []struct{ flag, val string }{{"-listen", *listen}, {"-to", *to}} {
 		if _, err := tap.ParseAddr(a.val); err != nil {
@@ -76,7 +81,7 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	r, err := tap.Listen(tap.Config{Listen: *listen, To: *to,
-		Mode: os.FileMode(perm), MaxData: *snap})
+		Mode: os.FileMode(perm), MaxData: *snap, WriteTimeout: *writeTimeout})
 	if err != nil {
 		return err
 	}
@@ -122,6 +127,10 @@ func printTapEvent(w io.Writer, ev tap.Event, text bool, client, server string) 
 		fmt.Fprintf(w, "tap: %d events dropped here: output too slow\n", ev.Dropped)
 	}
 	head := fmt.Sprintf("%s #%d", ev.Time.Format("15:04:05.000000"), ev.Conn)
+	if errors.Is(ev.Err, tap.ErrStalled) {
+		fmt.Fprintf(w, "%s cut off: %v\n", head, ev.Err)
+		return
+	}
 	switch ev.Kind {
 	case tap.Open:
 		fmt.Fprintf(w, "%s open client %s -> server %s\n", head, ev.Client, ev.Server)
