@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ type tapInfo struct {
 	client  string // the client end as the relay saw it: "@" or host:port
 	server  string // the address the relay dialled: a path or host:port
 	err     string
+	stalled bool // the relay cut the connection off: a side stopped reading
 	dropped uint64
 	n       uint64 // the tap event's number in the list: t1, t2, …
 }
@@ -60,6 +62,7 @@ func (m *Model) pushTap(ev *TapEvent) {
 		dropped: ev.Dropped}
 	if ev.Err != nil {
 		info.err = ev.Err.Error()
+		info.stalled = errors.Is(ev.Err, tap.ErrStalled)
 	}
 	m.tapRows++
 	info.n = m.tapRows
@@ -107,6 +110,9 @@ func tapObserve(t *tapInfo, d capture.Dir, n int) (string, step) {
 		note, st = side+" reset or vanished; the relay closed "+other, stepReset
 	default:
 		note, st = "tap error: "+t.err, stepReset
+		if t.stalled {
+			note = "the relay cut the connection off: " + t.err + "; both ends closed"
+		}
 	}
 	if t.dropped > 0 {
 		note += fmt.Sprintf(" [%d tap events lost before this]", t.dropped)
