@@ -171,7 +171,7 @@ func TestMainProcess(t *testing.T) {
 			if !errors.As(err, &exit) || exit.ExitCode() == 0 {
 				t.Errorf("exit status %v, want non-zero", err)
 			}
-			out.waitFor(t, "a server is running on "+s.path)
+			out.waitFor(t, "a server is already listening on "+s.path)
 			join(t, s, "unix")
 		})
 
@@ -197,4 +197,92 @@ func TestMainProcess(t *testing.T) {
 				}
 			}
 		})
+}
+
+func TestDefaultPath(t *testing.T) {
+	t.Run("with XDG_RUNTIME_DIR set, the server listens there",
+		func(t *testing.T) {
+			dir := tempDir(t)
+			t.Setenv("XDG_RUNTIME_DIR", dir)
+			checkDefaultServer(t, filepath.Join(dir, "socketlab.sock"))
+		})
+
+	t.Run("without it, in a folder socketlab-UID it makes 0700 in TMPDIR",
+		func(t *testing.T) {
+			base := tempDir(t)
+			t.Setenv("XDG_RUNTIME_DIR", "")
+			t.Setenv("TMPDIR", base)
+			dir := filepath.Join(base, "socketlab-"+strconv.Itoa(os.Getuid()))
+			checkDefaultServer(t, filepath.Join(dir, "socketlab.sock"))
+			checkPrivate(t, dir)
+		})
+
+	t.Run("another user's folder at the default path is refused",
+		func(t *testing.T) {
+			squattedTempDir(t)
+			out := newLogBuffer()
+			_, done := startMain(t, out, "server", "-addr", "127.0.0.1:0")
+			if err := waitExit(t, done); err == nil {
+				t.Errorf("the server exited 0\n%s", out)
+			}
+			out.waitFor(t, "(uid 65534), not to you")
+		})
+
+	t.Run("a client refuses another user's server on the default path",
+		func(t *testing.T) {
+			base := squattedTempDir(t)
+			path := filepath.Join(base,
+				"socketlab-"+strconv.Itoa(os.Getuid()), "socketlab.sock")
+			startForeignServer(t, path)
+			out := newLogBuffer()
+			_, done := startMain(t, out, "client", "-path", path)
+			if err := waitExit(t, done); err == nil {
+				t.Errorf("the client exited 0\n%s", out)
+			}
+			out.waitFor(t, "(uid 65534), not by you")
+			if strings.Contains(out.String(), "Welcome") {
+				t.Errorf("the client chatted with the squatter:\n%s", out)
+			}
+		})
+
+	t.Run("on another path it says whose server and goes on",
+		func(t *testing.T) {
+			path := filepath.Join(foreignDir(t), "shared.sock")
+			startForeignServer(t, path)
+			out := newLogBuffer()
+			_, done := startMain(t, out, "client", "-path", path)
+			if err := waitExit(t, done); err != nil {
+				t.Errorf("the client: %v\n%s", err, out)
+			}
+			out.waitFor(t, "(uid 65534), not by you.\n")
+			out.waitFor(t, "Welcome to the chat")
+		})
+}
+
+// checkDefaultServer runs the lab's server without -path, and checks
+// that it listens on path, a socket file of mode 0600 that a client
+// given that path joins through, and that it removes when it stops.
+func checkDefaultServer(t testing.TB, path string) {
+	t.Helper()
+	out := newLogBuffer()
+	cmd, done := startMain(t, out, "server", "-addr", "127.0.0.1:0")
+	out.waitFor(t, "Listening on "+path+"\n")
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Type() != os.ModeSocket || fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want a socket with 0600", path, fi.Mode())
+	}
+	client := newLogBuffer()
+	_, cdone := startMain(t, client, "client", "-path", path)
+	client.waitFor(t, "you are User 1!")
+	if err := waitExit(t, cdone); err != nil {
+		t.Errorf("the client: %v\n%s", err, client)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if err := waitExit(t, done); err != nil {
+		t.Errorf("the server: %v\n%s", err, out)
+	}
+	gone(t, path)
 }

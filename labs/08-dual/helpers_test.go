@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -15,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,9 +27,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/transcript.txt")
 
-// defaultPath is what the guide shows for the socket path: the -path
-// default on a usual Linux machine.
-const defaultPath = "/tmp/socketlab.sock"
+// guidePath is what the guides show for the socket path: the -path
+// default of user 1000 on a usual Linux machine, where XDG_RUNTIME_DIR is
+// /run/user/1000.
+const guidePath = "/run/user/1000/socketlab.sock"
 
 // timeout bounds every wait in these tests.
 const timeout = 10 * time.Second
@@ -183,7 +188,7 @@ func dial(t testing.TB, network, address string) net.Conn {
 // the guide shows, the server's port by the default 3008, and client
 // ports, in order of first appearance, by 50001, 50002, ...
 func normalize(text, path, serverPort string, clientPorts ...string) string {
-	text = strings.ReplaceAll(text, path, defaultPath)
+	text = strings.ReplaceAll(text, path, guidePath)
 	sort.Slice(clientPorts, func(i, j int) bool {
 		return firstIndex(text, clientPorts[i]) <
 			firstIndex(text, clientPorts[j])
@@ -236,5 +241,123 @@ func checkGolden(t testing.TB, got string) {
 		t.Errorf("transcript differs from %s (run go test -update "+
 			"if the change is intended)\n--- got\n%s--- want\n%s",
 			path, got, want)
+	}
+}
+
+// checkPrivate fails the test unless dir is a folder of mode 0700.
+func checkPrivate(t testing.TB, dir string) {
+	t.Helper()
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Errorf("%s has mode %v, want a folder with 0700", dir, fi.Mode())
+	}
+}
+
+// nobody is the user id that tests run other users' programs as.
+const nobody = 65534
+
+// foreignDir returns a new folder that belongs to uid 65534, for that
+// user's socket files. It skips the test unless it runs as root, which
+// it needs to act as another user.
+func foreignDir(t testing.TB) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("acting as another user (uid 65534) needs root")
+	}
+	base := tempDir(t)
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "f")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// squattedTempDir makes a new temporary folder the default one, as
+// TMPDIR, and lets uid 65534 make our socketlab-UID folder in it first.
+func squattedTempDir(t testing.TB) string {
+	t.Helper()
+	squat := foreignDir(t)
+	base := filepath.Dir(squat)
+	own := filepath.Join(base, "socketlab-"+strconv.Itoa(os.Getuid()))
+	if err := os.Rename(squat, own); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_RUNTIME_DIR", "")
+	t.Setenv("TMPDIR", base)
+	return base
+}
+
+// foreignServer listens on a Unix socket path as another user would: it
+// greets each client like the chat does and hangs up.
+const foreignServer = `
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+s.listen(8)
+print("listening", flush=True)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"Welcome to the chat, you are User 1!\n")
+    c.close()
+`
+
+// startForeignServer runs foreignServer as uid 65534 on path until the
+// test ends, and waits until it listens. It skips the test without root
+// or a python3 that uid 65534 may run.
+func startForeignServer(t testing.TB, path string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("acting as another user (uid 65534) needs root")
+	}
+	var cmd *exec.Cmd
+	var out io.Reader
+	var err error
+	// The python3 first in our PATH may be in root's home, out of reach.
+	pys := []string{"/usr/bin/python3", "/usr/local/bin/python3"}
+	if py, lerr := exec.LookPath("python3"); lerr == nil {
+		pys = append(pys, py)
+	}
+	for _, py := range pys {
+		cmd = exec.Command(py, "-c", foreignServer, path)
+		cmd.SysProcAttr = &syscall.SysProcAttr{
+			Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+		if out, err = cmd.StdoutPipe(); err != nil {
+			t.Fatal(err)
+		}
+		if err = cmd.Start(); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Skipf("no python3 that uid 65534 may run, to play another "+
+			"user's server: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	ready := make(chan []byte, 1)
+	go func() {
+		line, _ := bufio.NewReader(out).ReadBytes('\n')
+		ready <- line
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case line := <-ready:
+		if !bytes.Equal(line, []byte("listening\n")) {
+			t.Fatalf("the other user's server did not start: %q", line)
+		}
+	case <-time.After(timeout):
+		t.Fatalf("the other user's server did not start in %v", timeout)
 	}
 }

@@ -11,8 +11,9 @@
 //
 //	go run ./labs/08-dual server
 //	go run ./labs/08-dual client
-//	go run ./labs/08-dual client -path /tmp/socketlab.sock
+//	go run ./labs/08-dual client -path PATH
 //
+// where PATH is the socket path the server prints ("Listening on ...").
 // Press Ctrl-D to make a client hang up, and Ctrl-C to stop either one.
 package main
 
@@ -46,8 +47,7 @@ func main() {
 	}
 	addr := flag.String("addr", "127.0.0.1:3008",
 		"TCP `address` to listen on (\"\": none) or dial")
-	path := flag.String("path",
-		filepath.Join(os.TempDir(), "socketlab.sock"),
+	path := flag.String("path", chat.DefaultPath(),
 		"Unix domain socket `file` to listen on (\"\": none) or dial")
 	sockMode := fs.FileMode(0o600)
 	flag.Func("mode", "server: permissions of the socket file, in octal "+
@@ -115,6 +115,16 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
+		// Through the Unix door, make sure whose server this is.
+		if network == "unix" {
+			note, err := chat.CheckServer(conn, address)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if note != "" {
+				logger.Print(note)
+			}
+		}
 		if err := runClient(ctx, conn, os.Stdin, os.Stdout); err != nil {
 			log.Fatal(err)
 		}
@@ -136,6 +146,14 @@ func main() {
 		lns = append(lns, ln)
 	}
 	if *path != "" {
+		// The default path's folder is ours alone: make it, or check
+		// that nobody else made it first.
+		if *path == chat.DefaultPath() {
+			err := chat.MakePrivateDir(filepath.Dir(*path))
+			if err != nil {
+				log.Fatal(err)
+			}
+		}
 		ln, err := chat.ListenUnix(*path, sockMode, logger)
 		if err != nil {
 			log.Fatal(err)

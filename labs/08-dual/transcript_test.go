@@ -82,7 +82,7 @@ func TestTranscript(t *testing.T) {
 		"# in a second terminal, while the server runs\n" +
 		"$ go run ./labs/08-dual client\n" + out1.String() +
 		"# in a third terminal\n" +
-		"$ go run ./labs/08-dual client -path " + defaultPath + "\n" +
+		"$ go run ./labs/08-dual client -path " + guidePath + "\n" +
 		out2.String()
 	checkGolden(t, normalize(got, s.path, port(t, s.addr), port(t, local1)))
 }
