@@ -3,9 +3,11 @@
 // Every client gets a number that is never given out again, and is told
 // it; the others hear who joins and who leaves. A client that stops
 // reading is cut off instead of stalling the room: each client has a
-// bounded queue and a writer goroutine of its own. A full server says so,
-// and Ctrl-C says goodbye to everyone before the server stops. Run the
-// server, then a client in each of two or more other terminals:
+// bounded queue and a writer goroutine of its own. So is a client that
+// begins a line and does not finish it within -line-timeout. A full
+// server says so, and Ctrl-C says goodbye to everyone before the server
+// stops. Run the server, then a client in each of two or more other
+// terminals:
 //
 //	go run ./labs/06-presence server
 //	go run ./labs/06-presence client
@@ -51,6 +53,8 @@ func main() {
 		"server: `bytes` waiting for one client before it is cut off")
 	flag.DurationVar(&writeTimeout, "write-timeout", writeTimeout,
 		"server: how long one write to a client may take")
+	flag.DurationVar(&lineTimeout, "line-timeout", lineTimeout,
+		"server: how long a client may take to finish a line it began")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(),
 			"usage: go run ./labs/%s [server|client] [flags]\n", lab)
@@ -59,7 +63,7 @@ func main() {
 	flag.CommandLine.Parse(args)
 	if (mode != "server" && mode != "client") || flag.NArg() > 0 ||
 		min(maxLine, maxClients, queueLines, queueBytes) < 1 ||
-		writeTimeout <= 0 {
+		writeTimeout <= 0 || lineTimeout <= 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
