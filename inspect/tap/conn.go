@@ -40,6 +40,9 @@ func (c *conn) event(k Kind, d Dir, err error) Event {
 func (c *conn) run() {
 	d := net.Dialer{Timeout: c.r.cfg.DialTimeout}
 	server, err := d.DialContext(c.r.ctx, c.r.to.Network, c.r.to.Address)
+	if err == nil {
+		err = checkServer(server, c.r.to) // closes a refused server
+	}
 	if err != nil {
 		// Blaming the server makes finish abort the client, which then
 		// sees a reset much as if it had dialled the server itself.

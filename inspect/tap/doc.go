@@ -24,8 +24,15 @@
 //
 // Addresses are written as a socket path or host:port; see ParseAddr for
 // the rule that tells them apart. When a relay listens on a path,
-// ListenSocket applies socketlab's rules for socket files: the file gets
-// mode 0600 unless told otherwise, a stale file left by a dead server is
-// replaced, a live server's path or a file that is not a socket is never
-// touched, and the file is removed when the listener closes.
+// ListenSocket applies socketlab's rules for socket files, those of lab
+// 08's chat.ListenUnix: the file gets mode 0600 unless told otherwise
+// and is never more open than that, a stale file left by a dead server
+// is replaced under a lock, a live server's path or a file that is not a
+// socket is never touched, and the file is removed when the listener
+// closes, if it is still the relay's own.
+//
+// When the real server is a socket file, the relay checks who runs it on
+// every dial, as the labs' clients do: on the labs' default path
+// (chat.DefaultPath) a server of another user is refused, and the
+// connection ends with an Error event that names that user.
 package tap

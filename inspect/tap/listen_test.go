@@ -1,11 +1,19 @@
 package tap
 
 import (
+	"bufio"
+	"context"
+	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/socketlab/socketlab/labs/08-dual/chat"
 )
 
 func TestListenSocket(t *testing.T) {
@@ -84,7 +92,7 @@ func TestListenSocket(t *testing.T) {
 			ln.Close()
 			t.Fatal("ListenSocket replaced a regular file")
 		}
-		if !strings.Contains(err.Error(), "not a socket (a regular file)") {
+		if !strings.Contains(err.Error(), "not a socket") {
 			t.Errorf("error %q does not say the file is not a socket", err)
 		}
 		if b, err := os.ReadFile(path); err != nil || string(b) != "keep me" {
@@ -115,6 +123,45 @@ func TestListenSocket(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("the socket file is never more open than its mode, even under umask 0",
+		func(t *testing.T) {
+			old := syscall.Umask(0)
+			defer syscall.Umask(old)
+			path := filepath.Join(shortDir(t), "tap.sock")
+			// A watcher looks at the file as fast as it can while we
+			// bind and close it again and again; it records every
+			// permission bit it sees beyond 0600.
+			stop, seen := make(chan struct{}), make(chan os.FileMode)
+			go func() {
+				var wider os.FileMode
+				for {
+					select {
+					case <-stop:
+						seen <- wider
+						return
+					default:
+					}
+					if fi, err := os.Lstat(path); err == nil {
+						wider |= fi.Mode().Perm() &^ 0o600
+					}
+				}
+			}()
+			for range 300 {
+				ln, err := ListenSocket(Addr{"unix", path}, 0)
+				if err != nil {
+					close(stop)
+					<-seen
+					t.Fatal(err)
+				}
+				ln.Close()
+			}
+			close(stop)
+			if wider := <-seen; wider != 0 {
+				t.Errorf("the socket file was seen with %v beyond 0600",
+					wider)
+			}
+		})
 
 	t.Run("a TCP address is listened on as it is", func(t *testing.T) {
 		ln, err := ListenSocket(Addr{"tcp", "127.0.0.1:0"}, 0)
@@ -189,5 +236,165 @@ func checkMode(t testing.TB, path string, want os.FileMode) {
 	}
 	if fi.Mode().Type() != os.ModeSocket || fi.Mode().Perm() != want {
 		t.Errorf("%s has mode %v, want a socket with %v", path, fi.Mode(), want)
+	}
+}
+
+func TestRelayChecksServer(t *testing.T) {
+	t.Run("a relay to the default path hangs up on another user's server",
+		func(t *testing.T) {
+			dir := foreignDir(t)
+			t.Setenv("XDG_RUNTIME_DIR", dir)
+			startForeignServer(t, chat.DefaultPath())
+			ev := relayOnce(t, chat.DefaultPath())
+			if ev.Kind != Error || ev.Err == nil ||
+				!strings.Contains(ev.Err.Error(), "(uid 65534)") {
+				t.Errorf("the connection ended with %v, want an error "+
+					"naming uid 65534", ev)
+			}
+		})
+
+	t.Run("a relay to another path serves another user's server",
+		func(t *testing.T) {
+			path := filepath.Join(foreignDir(t), "shared.sock")
+			t.Setenv("XDG_RUNTIME_DIR", shortDir(t))
+			startForeignServer(t, path)
+			if ev := relayOnce(t, path); ev.Kind != Close || ev.Err != nil {
+				t.Errorf("the connection ended with %v, want a clean close",
+					ev)
+			}
+		})
+}
+
+// relayOnce starts a relay to the socket at to, connects one client
+// through it, reads until the relay hangs up, and returns the event that
+// ended the connection.
+func relayOnce(t testing.TB, to string) Event {
+	t.Helper()
+	r, err := Listen(Config{Listen: filepath.Join(shortDir(t), "t.sock"),
+		To: "unix:" + to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- r.Serve(ctx) }()
+	defer func() {
+		cancel()
+		<-served
+	}()
+	c, err := net.DialTimeout("unix", r.Addr().String(), testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(testTimeout))
+	io.Copy(io.Discard, c)
+	c.Close() // our end too, so that the relayed connection can end
+	timer := time.NewTimer(testTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case ev := <-r.Events():
+			if ev.Kind != Open && ev.Kind != Data && ev.Kind != HalfClose {
+				return ev
+			}
+		case <-timer.C:
+			t.Fatal("the relayed connection did not end")
+		}
+	}
+}
+
+// nobody is the user id that tests run other users' programs as.
+const nobody = 65534
+
+// foreignDir returns a new folder that belongs to uid 65534, for that
+// user's socket files. It skips the test unless it runs as root, which
+// it needs to act as another user.
+func foreignDir(t testing.TB) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("acting as another user (uid 65534) needs root")
+	}
+	base := shortDir(t)
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "f")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// foreignServer listens on a Unix socket path as another user would: it
+// greets each client like the chat does and hangs up.
+const foreignServer = `
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+s.listen(8)
+print("listening", flush=True)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"Welcome to the chat, you are User 1!\n")
+    c.close()
+`
+
+// startForeignServer runs foreignServer as uid 65534 on path until the
+// test ends, and waits until it listens. It skips the test without root
+// or a python3 that uid 65534 may run.
+func startForeignServer(t testing.TB, path string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("acting as another user (uid 65534) needs root")
+	}
+	var cmd *exec.Cmd
+	var out io.Reader
+	var err error
+	// The python3 first in our PATH may be in root's home, out of reach.
+	pys := []string{"/usr/bin/python3", "/usr/local/bin/python3"}
+	if py, lerr := exec.LookPath("python3"); lerr == nil {
+		pys = append(pys, py)
+	}
+	for _, py := range pys {
+		cmd = exec.Command(py, "-c", foreignServer, path)
+		cmd.SysProcAttr = &syscall.SysProcAttr{
+			Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+		if out, err = cmd.StdoutPipe(); err != nil {
+			t.Fatal(err)
+		}
+		if err = cmd.Start(); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Skipf("no python3 that uid 65534 may run, to play another "+
+			"user's server: %v", err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		<-done
+	})
+	ready := make(chan []byte, 1)
+	go func() {
+		defer close(done)
+		line, _ := bufio.NewReader(out).ReadBytes('\n')
+		ready <- line
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case line := <-ready:
+		if string(line) != "listening\n" {
+			t.Fatalf("the other user's server did not start: %q", line)
+		}
+	case <-time.After(testTimeout):
+		t.Fatalf("the other user's server did not start in %v",
+			testTimeout)
 	}
 }
