@@ -65,6 +65,8 @@ func main() {
 		"server: `bytes` waiting for one client before it is cut off")
 	flag.DurationVar(&writeTimeout, "write-timeout", writeTimeout,
 		"server: how long one write to a client may take")
+	flag.DurationVar(&lineTimeout, "line-timeout", lineTimeout,
+		"server: how long a client may take to finish a line it began")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(),
 			"usage: go run ./labs/%s [server|client] [flags]\n", lab)
@@ -73,7 +75,7 @@ func main() {
 	flag.CommandLine.Parse(args)
 	if (mode != "server" && mode != "client") || flag.NArg() > 0 ||
 		min(maxLine, maxClients, queueLines, queueBytes) < 1 ||
-		writeTimeout <= 0 {
+		writeTimeout <= 0 || lineTimeout <= 0 {
 		flag.Usage()
 		os.Exit(2)
 	}

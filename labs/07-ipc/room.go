@@ -15,6 +15,7 @@ var (
 	queueLines   = 4096             // lines waiting for one client
 	queueBytes   = 1 << 20          // bytes waiting for one client
 	writeTimeout = 10 * time.Second // for one write to one client
+	lineTimeout  = 60 * time.Second // for one line, from its first byte
 )
 
 // A room is the set of connected clients. Its lock is held only to change

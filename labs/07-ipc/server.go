@@ -7,9 +7,9 @@ import (
 	"io"
 	"log"
 	"net"
+	"os"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // maxLine is the longest line the server accepts, in bytes without the
@@ -92,17 +92,26 @@ func handle(r *room, conn net.Conn, logger *log.Logger) {
 
 	// Our protocol: the client sends lines of UTF-8 text ending in "\n",
 	// and each one goes to everyone else in the room. readLine finds the
-	// lines, however the bytes were cut into Reads.
-	lines := newLineReader(conn, maxLine)
+	// lines, however the bytes were cut into Reads; checkText refuses
+	// what is not plain text.
+	lines := newLineReader(conn, maxLine, lineTimeout)
 	for {
 		line, err := lines.readLine()
 		var answer string
-		switch {
+		switch bad := checkText(line); {
 		case err == io.EOF:
 			logger.Printf("%v hung up", peer)
 			return
 		case errors.Is(err, net.ErrClosed):
 			return // The room dropped the client, or is shutting down.
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			// A line begun and not ended: the client is told, then
+			// the writer hangs up once the queue is written.
+			logger.Printf("%v: line not finished within %v, cut off",
+				peer, lineTimeout)
+			c.out.push(fmt.Appendf(nil, "error: line not finished "+
+				"within %v, disconnecting\n", lineTimeout))
+			return
 		case errors.Is(err, errLineTooLong):
 			logger.Printf("%v: line too long, dropped", peer)
 			answer = fmt.Sprintf("error: line too long "+
@@ -110,9 +119,9 @@ func handle(r *room, conn net.Conn, logger *log.Logger) {
 		case err != nil:
 			logger.Printf("%v: %v", peer, err)
 			return
-		case !utf8.ValidString(line):
-			logger.Printf("%v: line is not valid UTF-8, dropped", peer)
-			answer = "error: line is not valid UTF-8, dropped"
+		case bad != nil:
+			logger.Printf("%v: %v, dropped", peer, bad)
+			answer = fmt.Sprintf("error: %v, dropped", bad)
 		case line == "":
 			continue // An empty line says nothing, so we do not answer.
 		default:
