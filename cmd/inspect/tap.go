@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/socketlab/socketlab/inspect/tap"
+	"github.com/socketlab/socketlab/labs/08-dual/chat"
 )
 
 const tapUsage = `usage: inspect tap -listen L -to T [-text] [-mode 0600] [-snap N]
@@ -27,10 +29,19 @@ L and T are socket paths or host:port. A value containing "/" or ending
 in ".sock" is a path; one that parses as host:port with a numeric port is
 TCP; anything else is a path. Prefix "unix:" or "tcp:" to say which.
 
-Point the client at L instead of the server:
+Point the client at L instead of the server. The lab's server prints
+its socket path ("Listening on ..."); without -path, yours is
 
-  inspect tap -listen /tmp/tap.sock -to /tmp/socketlab.sock
-  nc -U /tmp/tap.sock
+  %[1]s
+
+Put L in the same folder, which is yours alone, so that nobody else can
+take its name:
+
+  inspect tap -listen %[2]s -to %[1]s
+  nc -U %[2]s
+
+On the labs' default path the relay hangs up on a server run by another
+user, as the labs' clients do.
 
 flags:
 `
@@ -48,7 +59,9 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		"cut off a connection when one side does not take what the relay writes to it within this `duration`")
 	help := func() string {
 		var b strings.Builder
-		b.WriteString(tapUsage)
+		own := chat.DefaultPath()
+		fmt.Fprintf(&b, tapUsage, own,
+			filepath.Join(filepath.Dir(own), "tap.sock"))
 		fs.SetOutput(&b)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
