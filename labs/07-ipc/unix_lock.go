@@ -36,10 +36,13 @@ func lockPath(path string) (*pathLock, error) {
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|
 			syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
 		umaskMu.Unlock()
-		if err != nil {
-			return nil, fmt.Errorf("%w\n(the lock file must be a "+
-				"regular file you may write: move it away, or pick "+
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("%w\n(the lock file is a symbolic "+
+				"link, which we do not follow: move it away, or pick "+
 				"another -path)", err)
+		}
+		if err != nil {
+			return nil, err
 		}
 		err = flockUntil(f, deadline)
 		held, serr := f.Stat()

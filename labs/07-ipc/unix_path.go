@@ -48,19 +48,18 @@ func makePrivateDir(dir string) error {
 	}
 	switch uid := int(info.Sys().(*syscall.Stat_t).Uid); {
 	case !info.IsDir():
-		return fmt.Errorf("%s is not a folder: someone may want your "+
-			"chat to go elsewhere. Ask its owner (%s) or the machine's "+
-			"administrator to remove it, or pick another -path",
-			dir, describeUser(uid))
+		return fmt.Errorf("%s is not a folder; it belongs to %s\n"+
+			"(we neither follow nor use it: move it away, or pick "+
+			"another -path)", dir, describeUser(uid))
 	case uid != os.Getuid():
-		return fmt.Errorf("%s belongs to %s, not to you: a server "+
-			"there could not be private. Ask them or the machine's "+
-			"administrator to remove it, or pick another -path",
+		return fmt.Errorf("%s belongs to %s, not to you\n(a server in "+
+			"it would not be private: ask its owner or the machine's "+
+			"administrator to remove it, or pick another -path)",
 			dir, describeUser(uid))
 	case info.Mode().Perm()&0o077 != 0:
-		return fmt.Errorf("%s has mode %04o, so others may use it too: "+
-			"make it yours alone with chmod 700 %s, or pick another "+
-			"-path", dir, info.Mode().Perm(), dir)
+		return fmt.Errorf("%s has mode %04o: others may use it too\n"+
+			"(make it yours alone with chmod 700 %s, or pick another "+
+			"-path)", dir, info.Mode().Perm(), dir)
 	}
 	return nil
 }

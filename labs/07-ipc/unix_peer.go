@@ -28,9 +28,9 @@ func checkServer(conn net.Conn, path string) (note string, err error) {
 	}
 	if filepath.Clean(path) == defaultPath() {
 		return "", fmt.Errorf("the server on %s is run by %s, not by "+
-			"you. This is your own default path, so someone else has "+
-			"put a server there to catch your chat: not talking to it. "+
-			"Tell your teacher, and use another -path for now",
+			"you\n(this is your own default path, so someone else has "+
+			"put a server there to catch your chat: we hung up. Tell "+
+			"your teacher, and use another -path for now)",
 			path, describeUser(uid))
 	}
 	return fmt.Sprintf("Note: the server on %s is run by %s, not by you.",

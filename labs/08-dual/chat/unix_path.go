@@ -52,19 +52,18 @@ func MakePrivateDir(dir string) error {
 	}
 	switch uid := int(fi.Sys().(*syscall.Stat_t).Uid); {
 	case !fi.IsDir():
-		return fmt.Errorf("%s is %s, not a folder: someone may want "+
-			"your chat to go elsewhere. Ask its owner (%s) or the "+
-			"machine's administrator to remove it, or pick another "+
-			"-path", dir, fileKind(fi.Mode()), describeUser(uid))
+		return fmt.Errorf("%s is %s, not a folder; it belongs to %s\n"+
+			"(we neither follow nor use it: move it away, or pick "+
+			"another -path)", dir, fileKind(fi.Mode()), describeUser(uid))
 	case uid != os.Getuid():
-		return fmt.Errorf("%s belongs to %s, not to you: a server "+
-			"there could not be private. Ask them or the machine's "+
-			"administrator to remove it, or pick another -path",
+		return fmt.Errorf("%s belongs to %s, not to you\n(a server in "+
+			"it would not be private: ask its owner or the machine's "+
+			"administrator to remove it, or pick another -path)",
 			dir, describeUser(uid))
 	case fi.Mode().Perm()&0o077 != 0:
-		return fmt.Errorf("%s has mode %04o, so others may use it too: "+
-			"make it yours alone with chmod 700 %s, or pick another "+
-			"-path", dir, fi.Mode().Perm(), dir)
+		return fmt.Errorf("%s has mode %04o: others may use it too\n"+
+			"(make it yours alone with chmod 700 %s, or pick another "+
+			"-path)", dir, fi.Mode().Perm(), dir)
 	}
 	return nil
 }
