@@ -125,7 +125,8 @@ type unixListener struct {
 	once sync.Once
 }
 
-// Close removes our socket file, then stops listening.
+// Close removes our socket file, then stops listening. Any goroutine
+// may call Close, more than once.
 func (l *unixListener) Close() error {
 	l.once.Do(l.removeFile)
 	return l.UnixListener.Close()

@@ -91,24 +91,25 @@ func bindUnix(path string, mode fs.FileMode) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Close removes the file itself, and only if it is still ours.
+	// Go would remove the file on Close, whoever's it is by then. We do
+	// it ourselves, in unixListener.Close.
 	ln.SetUnlinkOnClose(false)
-	fi, err := os.Lstat(path)
+	info, err := os.Lstat(path)
 	if err == nil {
 		err = os.Chmod(path, mode.Perm())
 	}
 	if err != nil {
-		os.Remove(path) // We hold the lock: the file is the one we made.
+		os.Remove(path) // We hold the lock: it is the file we made.
 		ln.Close()
 		return nil, err
 	}
-	return &unixListener{UnixListener: ln, path: path, file: fi}, nil
+	return &unixListener{UnixListener: ln, path: path, file: info}, nil
 }
 
 // A unixListener is a listener on a socket file it created. Its Close
-// removes that file, but not a socket file that another server has put
-// at the same path since someone removed ours: that path is the other
-// server's now, and removing it would lock out its clients.
+// removes the file only if it is still that file. Someone may have
+// removed ours while we ran, and another server may have bound the free
+// path: its file is not ours to remove.
 type unixListener struct {
 	*net.UnixListener
 	path string
@@ -116,25 +117,25 @@ type unixListener struct {
 	once sync.Once
 }
 
-// Close removes the socket file if it is still ours, then stops
-// listening. Any goroutine may call Close, more than once.
+// Close removes our socket file, then stops listening. Any goroutine
+// may call Close, more than once.
 func (l *unixListener) Close() error {
 	l.once.Do(l.removeFile)
 	return l.UnixListener.Close()
 }
 
-// removeFile removes the file at l.path if it is l's socket file. It
-// compares the two under the lock, so that no other server binds while
-// it decides, and while l still listens, so that the kernel cannot have
-// given our file's inode number to a new file. If the lock cannot be
-// taken, the file stays: the next server on the path finds it stale.
+// removeFile removes the file at l.path if it is still ours: the same
+// file (os.SameFile compares device and inode numbers). We compare under
+// the lock, so that no server binds meanwhile, and while we still
+// listen, so that our file's inode number cannot be reused yet.
 func (l *unixListener) removeFile() {
 	lock, err := lockPath(l.path)
 	if err != nil {
-		return
+		return // The file stays; the next server finds it stale.
 	}
 	defer lock.release()
-	if fi, err := os.Lstat(l.path); err == nil && os.SameFile(fi, l.file) {
+	info, err := os.Lstat(l.path)
+	if err == nil && os.SameFile(info, l.file) {
 		os.Remove(l.path)
 	}
 }

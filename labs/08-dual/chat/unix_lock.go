@@ -8,15 +8,13 @@ import (
 	"time"
 )
 
-// lockWait is how long lockPath waits for another server to let go of a
-// path's lock before it gives up.
+// lockWait is how long lockPath waits for another server to let go.
 const lockWait = 5 * time.Second
 
-// A pathLock is an exclusive flock on a socket path's lock file, the
-// path plus ".lock". Servers take it while they look at the path and
-// change it, so that one server's check, remove and bind happen as one
-// step for every other server. The lock is advisory: it keeps out only
-// programs that take it too.
+// A pathLock is an exclusive lock (flock) on the file path+".lock".
+// Every server on path takes it while it looks at the path and changes
+// it, so that to any other server its look-remove-bind is one step. The
+// lock is advisory: it keeps out only programs that take it too.
 type pathLock struct {
 	f *os.File
 }
@@ -24,12 +22,12 @@ type pathLock struct {
 // lockPath takes the lock of the socket path path, waiting at most
 // lockWait for another server to release it.
 //
-// The lock file is opened with O_NOFOLLOW, so that a symbolic link put
-// in its place cannot make us create or lock some other file, and it is
-// created with mode 0600. A server releases the lock by removing the
-// file first, so a server that was waiting may find itself holding a
-// lock on a file that no longer has a name; after locking, we check that
-// the name still leads to our file, and start again if it does not.
+// The lock file is opened with O_NOFOLLOW, so that a symbolic link in
+// its place cannot make us create or lock another file, and is created
+// with mode 0600. release removes the file before it unlocks, so a
+// server that was waiting may get a lock on a file that no longer has a
+// name. So after locking we check that the name still leads to our
+// file, and start again if it does not.
 func lockPath(path string) (*pathLock, error) {
 	name := path + ".lock"
 	deadline := time.Now().Add(lockWait)
@@ -54,9 +52,8 @@ func lockPath(path string) (*pathLock, error) {
 		case serr != nil:
 			err = serr
 		case !held.Mode().IsRegular():
-			err = fmt.Errorf("%s is %s, not a regular file: move it "+
-				"away, or pick another path", name,
-				fileKind(held.Mode()))
+			err = fmt.Errorf("%s is not a regular file: move it away, "+
+				"or pick another path", name)
 		case lerr == nil && os.SameFile(held, now):
 			return &pathLock{f: f}, nil
 		case time.Now().After(deadline):
@@ -88,9 +85,7 @@ func flockUntil(f *os.File, deadline time.Time) error {
 	}
 }
 
-// release removes the lock file, then lets go of the lock by closing
-// it. Removing it first means nobody can lock the old file and believe
-// it still guards the path: whoever waits on it finds it has no name.
+// release removes the lock file, then unlocks it by closing it.
 func (l *pathLock) release() {
 	os.Remove(l.f.Name())
 	l.f.Close()
