@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
 )
 
-// FileError describes a pcap file that cannot be read: which file, at
+// FileError describes a pcap or pcapng file that cannot be read: which file, at
 // which byte offset, and what is wrong there.
 type FileError struct {
 	Path   string
@@ -35,20 +35,22 @@ const (
 	maxRecordLen = 1 << 20 // a larger record length means a corrupt file
 )
 
-// fileReader reads the records of a pcap file (or, through pcapgo, a
-// pcapng file), tracking the byte offset for error messages.
+// fileReader reads the records of a pcap file or the blocks of a pcapng
+// file (see pcapng.go), tracking the byte offset for error messages.
 type fileReader struct {
-	path  string
-	f     *os.File
-	br    *bufio.Reader
-	off   int64
-	order binary.ByteOrder
-	nanos bool
-	snap  uint32
-	hdr   [16]byte
-	buf   []byte
-	ng    *pcapgo.NgReader
-	cr    *countingReader
+	path    string
+	f       *os.File
+	br      *bufio.Reader
+	size    int64 // the file's size, or -1 when it is not a regular file
+	off     int64
+	linkOff int64 // where the link type is written
+	order   binary.ByteOrder
+	nanos   bool
+	snap    uint32
+	hdr     [16]byte
+	buf     []byte
+	ng      *ngState // nil for a pcap file
+	err     error    // the first error, returned from then on
 }
 
 // OpenFile opens a pcap or pcapng file, such as one written by tcpdump
@@ -58,16 +60,19 @@ func OpenFile(path string) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("capture: %w", err)
 	}
-	r := &fileReader{path: path, f: f, br: bufio.NewReaderSize(f, 1<<16)}
+	r := &fileReader{path: path, f: f, br: bufio.NewReaderSize(f, 1<<16), size: -1}
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		r.size = st.Size()
+	}
 	link, err := r.header()
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	dec, err := newDecoder(link)
+	dec, err := newFileDecoder(link)
 	if err != nil {
 		f.Close()
-		return nil, &FileError{Path: path, Offset: 20, Err: err}
+		return nil, &FileError{Path: path, Offset: r.linkOff, Err: err}
 	}
 	snap := int(r.snap)
 	if snap <= 0 {
@@ -80,19 +85,47 @@ func (r *fileReader) fail(off int64, format string, args ...any) error {
 	return &FileError{Path: r.path, Offset: off, Err: fmt.Errorf(format, args...)}
 }
 
+// newFileDecoder returns a decoder for a file's link type, which a
+// pcapng interface writes in 16 bits: gopacket's LinkType has 8, so
+// wider types are refused here, by their own number.
+func newFileDecoder(link uint32) (*decoder, error) {
+	if link > 0xff {
+		return nil, fmt.Errorf("%s is not supported: inspect reads "+
+			"Ethernet, NULL/loopback, Linux cooked and raw IP captures", linkText(link))
+	}
+	return newDecoder(layers.LinkType(link))
+}
+
+// linkText names a link type by its number, and by its name where it
+// has a known one: "link type 1 (Ethernet)".
+func linkText(link uint32) string {
+	name := ""
+	switch {
+	case link == 276:
+		name = "LINUX_SLL2, as tcpdump -i any writes"
+	case link <= 0xff:
+		name = layers.LinkType(link).String()
+	}
+	if name == "" || strings.HasPrefix(name, "Unknown") {
+		return fmt.Sprintf("link type %d", link)
+	}
+	return fmt.Sprintf("link type %d (%s)", link, name)
+}
+
 // header reads the file header and returns the link type.
-func (r *fileReader) header() (layers.LinkType, error) {
+func (r *fileReader) header() (uint32, error) {
 	var h [24]byte
-	n, err := io.ReadFull(r.br, h[:4])
+	magic, err := r.br.Peek(4)
 	if err != nil {
-		if n == 0 {
+		if len(magic) == 0 {
 			return 0, r.fail(0, "empty file, not a pcap capture")
 		}
-		return 0, r.fail(int64(n), "file ends inside the pcap header (%d of 24 bytes)", n)
+		return 0, r.fail(int64(len(magic)), "file ends inside the pcap header (%d of 24 bytes)", len(magic))
 	}
+	copy(h[:4], magic)
 	switch binary.LittleEndian.Uint32(h[:4]) {
 	case magicNg:
-		return r.ngHeader(h[:4])
+		return r.ngOpen()
 	case magicMicros:
 		r.order = binary.LittleEndian
 	case magicNanos:
@@ -107,50 +140,35 @@ func (r *fileReader) header() (layers.LinkType, error) {
 			return 0, r.fail(0, "not a pcap file (magic number %#08x)", binary.LittleEndian.Uint32(h[:4]))
 		}
 	}
-	if n, err := io.ReadFull(r.br, h[4:]); err != nil {
-		return 0, r.fail(int64(4+n), "file ends inside the pcap header (%d of 24 bytes)", 4+n)
+	if n, err := io.ReadFull(r.br, h[:]); err != nil {
+		return 0, r.fail(int64(n), "file ends inside the pcap header (%d of 24 bytes)", n)
 	}
 	if major := r.order.Uint16(h[4:6]); major != 2 {
 		return 0, r.fail(4, "pcap version %d.%d is not supported (want 2.4)", major, r.order.Uint16(h[6:8]))
 	}
 	r.snap = r.order.Uint32(h[16:20])
-	r.off = 24
-	return layers.LinkType(r.order.Uint32(h[20:24]) & 0xffff), nil
-}
-
-// ngHeader hands a pcapng file to pcapgo's reader.
-func (r *fileReader) ngHeader(magic []byte) (layers.LinkType, error) {
-	head := bytesReader(magic)
-	r.cr = &countingReader{r: io.MultiReader(&head, r.br)}
-	ng, err := pcapgo.NewNgReader(r.cr, pcapgo.DefaultNgReaderOptions)
-	if err != nil {
-		return 0, r.fail(r.cr.n, "reading the pcapng header: %v", err)
-	}
-	r.ng = ng
-	if ng.NInterfaces() > 0 {
-		if ifc, err := ng.Interface(0); err == nil {
-			r.snap = uint32(ifc.SnapLength)
-		}
-	}
-	return ng.LinkType(), nil
+	r.off, r.linkOff = 24, 20
+	return r.order.Uint32(h[20:24]) & 0xffff, nil
 }
 
 // next returns the next record's frame, which aliases r.buf.
+// After an error it returns the same error again.
 func (r *fileReader) next() ([]byte, time.Time, int, error) {
+	if r.err != nil {
+		return nil, time.Time{}, 0, r.err
+	}
+	data, ts, wire, err := r.record()
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return data, ts, wire, err
+}
+
+// record reads the next record of a pcap file or the next packet of a
+// pcapng file.
+func (r *fileReader) record() ([]byte, time.Time, int, error) {
 	if r.ng != nil {
-		start := r.cr.n
-		data, ci, err := r.ng.ZeroCopyReadPacketData()
-		if err == io.EOF {
-			// pcapgo reports a cut last block as a clean end: check.
-			if err := r.ngCheck(); err != nil {
-				return nil, time.Time{}, 0, err
-			}
-			return nil, time.Time{}, 0, io.EOF
-		}
-		if err != nil {
-			return nil, time.Time{}, 0, r.fail(start, "reading a pcapng block: %v", err)
-		}
-		return data, ci.Timestamp.Local(), ci.Length, nil
+		return r.ngNext()
 	}
 	start := r.off
 	n, err := io.ReadFull(r.br, r.hdr[:])
@@ -171,10 +189,7 @@ func (r *fileReader) next() ([]byte, time.Time, int, error) {
 	if wire < caplen {
 		return nil, time.Time{}, 0, r.fail(start, "record claims %d captured bytes of a %d-byte frame: the file is corrupt", caplen, wire)
 	}
-	if cap(r.buf) < int(caplen) {
-		r.buf = make([]byte, min(limit, maxRecordLen))
-	}
-	data := r.buf[:caplen]
+	data := r.frame(caplen)
 	if n, err := io.ReadFull(r.br, data); err != nil {
 		return nil, time.Time{}, 0, r.fail(start, "file is truncated: the record has %d of its %d bytes", n, caplen)
 	}
@@ -186,63 +201,28 @@ func (r *fileReader) next() ([]byte, time.Time, int, error) {
 	return data, time.Unix(int64(sec), nsec), int(wire), nil
 }
 
-// ngCheck walks the block lengths of a pcapng file and reports the
-// first block that runs past the end of the file.
-func (r *fileReader) ngCheck() error {
-	st, err := r.f.Stat()
-	if err != nil {
-		return nil
+// frame returns r.buf cut to n bytes. The buffer grows as larger
+// records come, doubling, so that it costs what the file holds, not what
+// its header allows.
+func (r *fileReader) frame(n uint32) []byte {
+	if cap(r.buf) < int(n) {
+		r.buf = make([]byte, max(int(n), min(2*cap(r.buf), maxRecordLen), 4096))
 	}
-	size := st.Size()
-	var order binary.ByteOrder = binary.LittleEndian
-	var h [12]byte
-	for off := int64(0); off < size; {
-		n, _ := r.f.ReadAt(h[:], off)
-		if n < 8 {
-			return r.fail(off, "file is truncated: a pcapng block header has %d of 8 bytes", n)
-		}
-		if binary.LittleEndian.Uint32(h[:4]) == magicNg && n == 12 {
-			if binary.LittleEndian.Uint32(h[8:12]) != 0x1a2b3c4d {
-				order = binary.BigEndian
-			} else {
-				order = binary.LittleEndian
-			}
-		}
-		length := int64(order.Uint32(h[4:8]))
-		if length < 12 {
-			return r.fail(off, "pcapng block claims %d bytes: the file is corrupt", length)
-		}
-		if off+length > size {
-			return r.fail(off, "file is truncated: the pcapng block has %d of its %d bytes", size-off, length)
-		}
-		off += length
-	}
-	return nil
+	return r.buf[:n]
 }
 
 func (r *fileReader) stats() uint64 { return 0 }
 
 func (r *fileReader) close() error { return r.f.Close() }
 
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-type bytesReader []byte
-
-func (b *bytesReader) Read(p []byte) (int, error) {
-	if len(*b) == 0 {
-		return 0, io.EOF
+// Unread describes the packets of a pcapng file that were not read
+// because their interface's link type differs from the first
+// interface's: how many, of which interfaces and link types. It
+// returns "" when every packet was read, and for live sources. Call it from the goroutine that calls Next, once Next has
+// returned io.EOF.
+func (s *Source) Unread() string {
+	if r, ok := s.r.(*fileReader); ok && r.ng != nil {
+		return r.ng.unreadText()
 	}
-	n := copy(p, *b)
-	*b = (*b)[n:]
-	return n, nil
+	return ""
 }
