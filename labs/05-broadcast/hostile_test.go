@@ -162,7 +162,8 @@ func TestNextLine(t *testing.T) {
 			strings.Repeat("x", 15) + "日本\n",
 			[]string{strings.Repeat("x", 15) + "+6"}},
 		{"a cut line that ends at EOF still counts",
-			strings.Repeat("é", 20), []string{strings.Repeat("é", 8) + "+24"}},
+			strings.Repeat("é", 20),
+			[]string{strings.Repeat("é", 8) + "+24"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,12 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -57,13 +61,20 @@ func TestServerRefusesControlCharacters(t *testing.T) {
 }
 
 // expectCutOff fails the test unless the member is told, with an error
-// line, that it took too long, and the server then hangs up.
+// line, that it took too long, and the server then hangs up. (A client
+// still sending when the server closes its connection gets a reset
+// rather than an EOF: the server left bytes unread.)
 func (m *member) expectCutOff() {
 	m.t.Helper()
 	if got := m.read(); !strings.HasPrefix(got, "error: ") {
 		m.t.Fatalf("User %d got %q, want an error", m.id, got)
 	}
-	m.expectEnd()
+	m.conn.SetReadDeadline(time.Now().Add(timeout))
+	line, err := m.r.ReadString('\n')
+	if err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+		m.t.Fatalf("User %d: read = %q, %v; want the server to hang up",
+			m.id, line, err)
+	}
 }
 
 func TestLineTimeout(t *testing.T) {
@@ -128,16 +139,35 @@ func TestLineTimeout(t *testing.T) {
 			a.expect("User 2 joined!")
 			tick := time.NewTicker(5 * time.Millisecond)
 			defer tick.Stop()
+			// Every write ends in the middle of a line, so that the
+			// server never waits between lines: each line must get a
+			// deadline of its own.
+			a.send("line 0, first half ")
 			start := time.Now()
 			for i := 0; time.Since(start) < 3*lineTimeout; i++ {
-				// Each line in two writes, so that reads end mid-line.
-				a.send(fmt.Sprintf("line %d, first half ", i))
-				a.send("and second half\n")
+				a.send(fmt.Sprintf("and second half\nline %d, first half ",
+					i+1))
 				b.expect(fmt.Sprintf("User 1: line %d, first half "+
 					"and second half", i))
 				<-tick.C
 			}
 		})
+}
+
+func TestLineTimeoutFlag(t *testing.T) {
+	path := filepath.Join(tempDir(t), "p.sock")
+	out := newLogBuffer()
+	cmd, done := startMain(t, out, "server", "-path", path,
+		"-line-timeout", "100ms")
+	out.waitFor(t, "Listening on "+path)
+	m := join(t, path)
+	m.send("half a li")
+	m.expectCutOff()
+	out.waitFor(t, ": line not finished within 100ms")
+	cmd.Process.Signal(os.Interrupt)
+	if err := waitExit(t, done); err != nil {
+		t.Errorf("exit: %v\n%s", err, out)
+	}
 }
 
 // trickle writes one byte to conn every 10 ms, never a "\n", until a
@@ -277,7 +307,8 @@ func TestNextLine(t *testing.T) {
 			strings.Repeat("x", 15) + "日本\n",
 			[]string{strings.Repeat("x", 15) + "+6"}},
 		{"a cut line that ends at EOF still counts",
-			strings.Repeat("é", 20), []string{strings.Repeat("é", 8) + "+24"}},
+			strings.Repeat("é", 20),
+			[]string{strings.Repeat("é", 8) + "+24"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
