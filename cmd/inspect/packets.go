@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 
@@ -26,10 +25,11 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Var(ports, "port", "TCP `port`s to show (repeatable, or a list like 3008,3009)")
 	count := fs.Int("c", 0, "stop after `COUNT` packets (0: no limit)")
 	hex := fs.Bool("x", false, "print each payload in hex and ASCII")
-	read := fs.String("r", "", "read packets from pcap `FILE` instead of capturing")
-	write := fs.String("w", "", "also save the packets to pcap `FILE`")
+	read := fs.String("r", "", "read packets from pcap or pcapng `FILE` instead of capturing")
+	write := fs.String("w", "", "also save the packets to pcap `FILE`, a new file readable by you alone")
+	force := fs.Bool("force", false, "with -w, replace FILE if it exists (never a symbolic link, never the -r file)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: inspect packets [-i lo] [-port N] [-c COUNT] [-x] [-r FILE] [-w FILE]\n\n"+
+		fmt.Fprint(stderr, "usage: inspect packets [-i lo] [-port N] [-c COUNT] [-x] [-r FILE] [-w FILE [-force]]\n\n"+
 			"Prints one line per TCP segment to or from the ports, as tcpdump does.\n"+
 			"Live capture needs CAP_NET_RAW (root); reading a file with -r does not.\n\n")
 		fs.PrintDefaults()
@@ -46,6 +46,9 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *count < 0 {
 		return usageError{errors.New("packets: -c must be 0 or more")}
+	}
+	if *force && *write == "" {
+		return usageError{errors.New("packets: -force replaces the -w file; it needs -w")}
 	}
 
 	var src *capture.Source
@@ -68,7 +71,10 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 	var pw *capture.Writer
 	if *write != "" {
-		f, err := os.Create(*write)
+		f, err := capture.Create(*write, capture.CreateOptions{Force: *force, Reading: *read})
+		if errors.Is(err, capture.ErrExists) {
+			return fmt.Errorf("-w %w, or add -force to replace it", err)
+		}
 		if err != nil {
 			return err
 		}
@@ -142,6 +148,9 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	st := src.Stats()
 	if *read != "" {
 		fmt.Fprintf(stderr, "%d packets read from %s\n", n, *read)
+		if u := src.Unread(); u != "" {
+			fmt.Fprintf(stderr, "inspect: %s\n", u)
+		}
 	} else {
 		fmt.Fprintf(stderr, "%d packets captured, %d dropped by kernel\n", n, st.Drops)
 	}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdamore/tcell/v2"
+
 	"github.com/socketlab/socketlab/cmd/internal/testout"
 	"github.com/socketlab/socketlab/inspect/capture"
 )
@@ -270,4 +272,101 @@ func TestPacketsWithoutPrivilege(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// craftedDir holds pcapng files built to break a reader (see the
+// capture package's tests); all but the readable ones must be refused.
+const craftedDir = "../../inspect/capture/testdata/crafted"
+
+// craftedReadable are the crafted files that hold the 14 packets of
+// echo4.pcap, and the word the summary must add about them.
+var craftedReadable = map[string]string{
+	"nrb-then-epb.pcapng":   "",
+	"two-link-types.pcapng": "3 of interface 1",
+}
+
+func TestPacketsCraftedFiles(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(craftedDir, "*.pcapng"))
+	if len(files) < 10 {
+		t.Fatalf("only %d crafted files in %s", len(files), craftedDir)
+	}
+	want, _, err := packetsRun(t, "-r", packetsRecording, "-port", "39008")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		note, readable := craftedReadable[name]
+		if readable {
+			t.Run(name+" gives the packets it holds", func(t *testing.T) {
+				out, errOut, err := packetsRun(t, "-r", file, "-port", "39008")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out != want {
+					t.Errorf("got\n%s\nwant\n%s", out, want)
+				}
+				if !strings.Contains(errOut, note) {
+					t.Errorf("summary %q does not mention %q", errOut, note)
+				}
+			})
+			continue
+		}
+		t.Run(name+" is refused with the file and an offset, exit status 1", func(t *testing.T) {
+			_, _, err := packetsRun(t, "-r", file)
+			var fe *capture.FileError
+			if !errors.As(err, &fe) || fe.Path != file {
+				t.Fatalf("error %v (%T), want a *capture.FileError naming %s", err, err, file)
+			}
+			if code := exitCode(err, io.Discard); code != 1 {
+				t.Errorf("exit status %d, want 1", code)
+			}
+		})
+	}
+	t.Run("a real capture of lo and any reads lo's packets and counts the others", func(t *testing.T) {
+		out, errOut, err := packetsRun(t, "-r", "../../inspect/capture/testdata/echo-lo-any.pcapng", "-port", "39018")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(packetsLines(out)); n != 14 {
+			t.Errorf("%d lines, want 14:\n%s", n, out)
+		}
+		if !strings.Contains(errOut, "14 of interface 1") || !strings.Contains(errOut, "113") {
+			t.Errorf("summary %q does not count the 14 packets of interface 1, link type 113", errOut)
+		}
+	})
+}
+
+// TestTUIBrokenFiles checks that the terminal UI refuses what inspect
+// packets refuses, and exits non-zero for it.
+func TestTUIBrokenFiles(t *testing.T) {
+	terminal := tuiEnv{isTerminal: func(io.Writer) bool { return true }}
+	for _, name := range []string{"tsresol-7f.pcapng", "link-276.pcapng", "no-iface.pcapng"} {
+		t.Run(name+" is an error before the screen opens", func(t *testing.T) {
+			file := filepath.Join(craftedDir, name)
+			err := runTUIWith(context.Background(), []string{"-r", file}, io.Discard, io.Discard, terminal)
+			var fe *capture.FileError
+			if !errors.As(err, &fe) || fe.Path != file || exitCode(err, io.Discard) != 1 {
+				t.Errorf("error %v, want a *capture.FileError naming %s", err, file)
+			}
+		})
+	}
+	t.Run("a file that breaks while shown: the status says so, and quitting returns the error", func(t *testing.T) {
+		file := filepath.Join(craftedDir, "truncated.pcapng")
+		r := startTUI(t, "-r", file, "-port", "39008", "-path", "/nonexistent/socketlab.sock")
+		app := <-r.app
+		// The fourth packet block, at byte 364, is cut short.
+		r.waitFor(app, "Packets (3)", "truncated.pcapng: at byte 364")
+		r.screen.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+		select {
+		case err := <-r.done:
+			var fe *capture.FileError
+			if !errors.As(err, &fe) || fe.Path != file || exitCode(err, io.Discard) != 1 {
+				t.Errorf("the TUI returned %v, want a *capture.FileError naming %s", err, file)
+			}
+			r.done <- err
+		case <-time.After(tuiWait):
+			t.Fatal("q did not stop the TUI")
+		}
+	})
 }

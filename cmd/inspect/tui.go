@@ -111,7 +111,9 @@ func runTUIWith(ctx context.Context, args []string, stdout, stderr io.Writer, en
 // nil when the user quits or ctx is cancelled, once every goroutine it
 // started has ended, every relay it started is closed (its socket file
 // removed) and the terminal is restored. Errors before the screen opens
-// (a bad pcap file, a tap that cannot listen) are returned as they are.
+// (a bad pcap file, a tap that cannot listen) are returned as they are;
+// a pcap file found broken while it is shown is reported in the status
+// bar and returned once the user quits.
 func runTUIConfig(ctx context.Context, cfg tuiConfig, stdout, stderr io.Writer) error {
 	return runTUIConfigWith(ctx, cfg, stdout, stderr, tuiEnv{})
 }
@@ -205,11 +207,12 @@ func runTUIConfigWith(ctx context.Context, cfg tuiConfig, stdout, stderr io.Writ
 		defer wg.Done()
 		tuiPollSockets(ctx, b, tuiSocketFilter(cfg), src)
 	}()
+	var readErr error // what broke the source, returned once the UI ends
 	if src != nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tuiReadPackets(ctx, src, b, status, cfg.File != "")
+			readErr = tuiReadPackets(ctx, src, b, status, cfg.File != "")
 		}()
 	}
 	for i, t := range cfg.Taps {
@@ -264,7 +267,7 @@ func runTUIConfigWith(ctx context.Context, cfg tuiConfig, stdout, stderr io.Writ
 		return fmt.Errorf("terminal UI: %w", runErr)
 	}
 	<-stopped
-	return nil
+	return readErr
 }
 
 func (c tuiConfig) withDefaults() tuiConfig {
@@ -514,7 +517,9 @@ func tuiPollSockets(ctx context.Context, b *ui.Batcher, f sockets.Filter, src *c
 // tuiReadPackets hands every packet of src to b until src ends or is
 // closed. A file waits for the UI to keep up, so that nothing is dropped;
 // a live capture never waits, since the kernel would drop packets instead.
-func tuiReadPackets(ctx context.Context, src *capture.Source, b *ui.Batcher, st ui.Status, file bool) {
+// It returns the error that stopped src, if one did: a broken file, a
+// capture that failed.
+func tuiReadPackets(ctx context.Context, src *capture.Source, b *ui.Batcher, st ui.Status, file bool) error {
 	var one [1]capture.Packet
 	for {
 		if file {
@@ -525,28 +530,32 @@ func tuiReadPackets(ctx context.Context, src *capture.Source, b *ui.Batcher, st 
 			switch {
 			case errors.Is(err, io.EOF) && file:
 				st.Capture, st.Done = "end of file", true
+				st.Problem = src.Unread()
+				err = nil
 			case errors.Is(err, io.EOF):
-				return // closed: the TUI is stopping
+				return nil // closed: the TUI is stopping
 			default:
 				st.Capture, st.Problem, st.Done = "stopped", err.Error(), true
 			}
 			b.SetStats(src.Stats())
 			b.SetStatus(st)
-			return
+			return err
 		}
 		b.AddPackets(one[:]) // copies the payload, which src will reuse
 	}
 }
 
 // tuiSavePcap writes ps to a new pcap file in the current directory, or in
-// the temporary directory if that fails, and returns its path. It runs
-// on the UI goroutine.
+// the temporary directory if that fails, and returns its path. The file
+// is made as inspect packets -w makes one (capture.Create): readable by
+// its owner alone, never through a symbolic link, never over a file that
+// exists. It runs on the UI goroutine.
 func tuiSavePcap(link layers.LinkType, snapLen int, ps []capture.Packet) (string, error) {
 	name := "inspect-" + time.Now().Format("20060102-150405") + ".pcap"
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := capture.Create(name, capture.CreateOptions{})
 	if err != nil {
 		name = filepath.Join(os.TempDir(), name)
-		if f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
+		if f, err = capture.Create(name, capture.CreateOptions{}); err != nil {
 			return "", err
 		}
 	}
