@@ -1,0 +1,202 @@
+// Package visible shows text that came from outside the program
+// literally: a chat line, a socket path, a process name, a file name.
+// Such text may hold bytes a terminal acts on instead of showing (ESC
+// starts a sequence that moves the cursor, sets the window title, writes
+// the clipboard or makes a link), characters that hide or reorder what
+// follows (bidi controls, zero-width marks), or bytes that are not UTF-8
+// at all. This package turns each of them into a visible escape, written
+// as Go writes it inside a string literal, and leaves everything else
+// alone:
+//
+//	String("hi\x1b]52;c;...\a")  == `hi\x1b]52;c;...\a`
+//	String("evil\u202etxt.exe")  == `evil\u202etxt.exe`
+//	String("caf\xe9 \\ x")       == `caf\xe9 \\ x`
+//
+// The result is exactly what a Go string literal holds between its
+// quotes (apart from '"', which is left as it is), so it can be decoded
+// again, and two different texts never look the same.
+//
+// String is for plain terminal output, Lines for a message whose line
+// breaks are its layout, and Tview for the terminal UI, whose text
+// primitives would otherwise read square brackets as style, region and
+// hyperlink tags.
+//
+// All functions may be called from any goroutine.
+package visible
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
+)
+
+// String returns s with every character that a terminal would not show
+// as itself replaced by its escape: the C0 controls and DEL as \t, \n,
+// \r, \x1b and so on, a backslash as \\, each byte that is not part of
+// valid UTF-8 as \xff, and as \u009b or \U000e0001 every other rune that
+// is not printable (the C1 controls, the bidi controls such as \u202e,
+// other format characters such as the zero-width space, line and
+// paragraph separators, spaces other than ' ', private and unassigned
+// code points). A combining mark is shown as itself only after a
+// character shown as itself, which it joins; at the start, or after an
+// escape, it would join nothing or the escape, so it is escaped too. So
+// is a rune that joins the character after it (a grapheme prepend).
+//
+// Each escape takes more cells than the character it stands for, so
+// measure the result, not s.
+func String(s string) string {
+	if plain(s) {
+		return s
+	}
+	return string(appendVisible(make([]byte, 0, len(s)+16), s, false))
+}
+
+// Lines is String for text laid out in lines, such as a multi-line error
+// message: it keeps each '\n' and '\t' as it is and escapes everything
+// else as String does.
+func Lines(s string) string {
+	if plain(s) {
+		return s
+	}
+	return string(appendVisible(make([]byte, 0, len(s)+16), s, true))
+}
+
+// Tview returns String(s) written for tview's text primitives (Print,
+// TextView with dynamic colours, Table cells, titles), so that they show
+// exactly String(s) and interpret nothing in it.
+//
+// tview reads a tag wherever '[' starts something its tag parser accepts
+// ("[red]", "[::b]", "[\"a\"]", "[:::https://x]") and swallows a '['
+// of an escaped tag ("[red[]" shows "[red]"). Tview follows every '['
+// that is followed by an ASCII character, or by nothing, with the empty
+// tag "[:]", which changes no colour, attribute, link or region. Then
+// every '[' in the result is followed by '[', by ':' of an empty tag, or
+// by a non-ASCII character, and none of those can start a tag; no '['
+// is ever directly followed by ']', which an escaped tag needs. So the
+// result is safe however it is cut into lines and wherever it is put
+// between tags of the caller's own. A '[' followed by a non-ASCII
+// character is left alone, since that character may join the '[' in
+// one grapheme cluster, which tview would split around a tag.
+//
+// The result has no line breaks: split text into lines first and call
+// Tview on each. Use it only where tview parses tags; a TextView without
+// dynamic colours prints tags as they are, so use String there.
+func Tview(s string) string {
+	v := String(s)
+	n := strings.Count(v, "[")
+	if n == 0 {
+		return v
+	}
+	b := make([]byte, 0, len(v)+3*n)
+	for i := 0; i < len(v); i++ {
+		b = append(b, v[i])
+		if v[i] == '[' && (i+1 == len(v) || v[i+1] < utf8.RuneSelf) {
+			b = append(b, "[:]"...)
+		}
+	}
+	return string(b)
+}
+
+// plain reports whether s is printable ASCII without a backslash, which
+// every function returns as it is.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendVisible appends the visible form of s to dst; with lines set it
+// keeps '\n' and '\t'.
+func appendVisible(dst []byte, s string, lines bool) []byte {
+	// shown says that the last character was shown as itself, so that a
+	// combining mark may follow it.
+	shown := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case lines && (c == '\n' || c == '\t'):
+				dst, shown = append(dst, c), false
+			case c >= ' ' && c <= '~' && c != '\\':
+				dst, shown = append(dst, c), true
+			default:
+				dst, shown = appendEscape(dst, rune(c)), false
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			dst = appendHex(append(dst, `\x`...), uint32(c), 2)
+			shown = false
+		case !unicode.IsPrint(r) || joins(r, shown):
+			dst, shown = appendEscape(dst, r), false
+		default:
+			dst, shown = append(dst, s[i:i+n]...), true
+		}
+		i += n
+	}
+	return dst
+}
+
+// joins reports whether r, though printable, cannot stand where it is: a
+// rune with no width of its own (a combining mark, an emoji modifier)
+// that does not follow a character shown as itself, or a rune that
+// joins the character after it.
+func joins(r rune, shown bool) bool {
+	switch {
+	case r < 0x300, // Latin, without combining marks
+		0x4e00 <= r && r <= 0x9fff, // CJK ideographs
+		0xac00 <= r && r <= 0xd7a3: // Hangul syllables
+		return false // letters that stand alone: no need to ask uniseg
+	}
+	var b [utf8.UTFMax + 1]byte
+	n := utf8.EncodeRune(b[:], r)
+	b[n] = 'a'
+	cluster, _, width, _ := uniseg.FirstGraphemeCluster(b[:n+1], -1)
+	return width == 0 && !shown || len(cluster) > n
+}
+
+// appendEscape appends the escape of r as a Go string literal writes it.
+func appendEscape(dst []byte, r rune) []byte {
+	switch r {
+	case '\a':
+		return append(dst, `\a`...)
+	case '\b':
+		return append(dst, `\b`...)
+	case '\f':
+		return append(dst, `\f`...)
+	case '\n':
+		return append(dst, `\n`...)
+	case '\r':
+		return append(dst, `\r`...)
+	case '\t':
+		return append(dst, `\t`...)
+	case '\v':
+		return append(dst, `\v`...)
+	case '\\':
+		return append(dst, `\\`...)
+	}
+	switch {
+	case r < utf8.RuneSelf:
+		return appendHex(append(dst, `\x`...), uint32(r), 2)
+	case r <= 0xffff:
+		return appendHex(append(dst, `\u`...), uint32(r), 4)
+	}
+	return appendHex(append(dst, `\U`...), uint32(r), 8)
+}
+
+// appendHex appends the last digits hexadecimal digits of v.
+func appendHex(dst []byte, v uint32, digits int) []byte {
+	const hex = "0123456789abcdef"
+	for shift := 4 * (digits - 1); shift >= 0; shift -= 4 {
+		dst = append(dst, hex[v>>shift&0xf])
+	}
+	return dst
+}
