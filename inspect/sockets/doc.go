@@ -43,9 +43,10 @@
 //
 // The formatting helpers (Columns, Rows, WriteTable, Explain and the
 // cell functions) are plain Go, so the terminal UI and the inspect
-// sockets command print the same text. They quote paths and process
-// names that hold unprintable characters; a UI that interprets markup
-// in text must still escape it.
+// sockets command print the same text. Their paths and process names
+// are as the kernel gives them and may hold any byte: WriteTable shows
+// them through package visible, and a UI must do the same (the terminal
+// UI uses visible.Tview).
 //
 // All functions may be called from any goroutine.
 package sockets

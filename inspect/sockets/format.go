@@ -1,13 +1,16 @@
 package sockets
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net/netip"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-	"unicode"
+
+	"github.com/rivo/uniseg"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // Columns are the headings of the cells Rows returns.
@@ -17,6 +20,11 @@ var Columns = []string{"KIND", "FAMILY", "LOCAL", "REMOTE", "STATE", "RECV-Q", "
 // Columns. A Unix socket's REMOTE cell names its peer: the peer's path,
 // "(unnamed)", or "inode N" if the peer is not in ss; "*" when it has
 // none or the peer is not known.
+//
+// Paths and process names are in the cells as the kernel gives them:
+// chosen by whoever made the socket, they may hold newlines, terminal
+// escapes or bytes that are not UTF-8. Show a cell through package
+// visible, as WriteTable does.
 func Rows(ss []Socket) [][]string {
 	byInode := make(map[uint64]*Socket, len(ss))
 	for i := range ss {
@@ -53,14 +61,36 @@ func Rows(ss []Socket) [][]string {
 }
 
 // WriteTable writes ss to w as an aligned text table under Columns, the
-// form inspect sockets prints.
+// form inspect sockets prints. Each cell is shown literally
+// (visible.String), and columns are as wide as their widest cell in
+// terminal cells, so that wide characters keep them aligned.
 func WriteTable(w io.Writer, ss []Socket) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(Columns, "\t"))
-	for _, r := range Rows(ss) {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	rows := Rows(ss)
+	table := make([][]string, 0, len(rows)+1)
+	table = append(table, Columns)
+	widths := make([]int, len(Columns))
+	for _, r := range rows {
+		for i, c := range r {
+			r[i] = visible.String(c)
+		}
+		table = append(table, r)
 	}
-	return tw.Flush()
+	for _, r := range table {
+		for i, c := range r {
+			widths[i] = max(widths[i], uniseg.StringWidth(c))
+		}
+	}
+	bw := bufio.NewWriter(w)
+	for _, r := range table {
+		for i, c := range r {
+			bw.WriteString(c)
+			if i < len(r)-1 {
+				bw.WriteString(strings.Repeat(" ", widths[i]-uniseg.StringWidth(c)+2))
+			}
+		}
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
 }
 
 // KindName returns "tcp", or "unix/" followed by the socket type.
@@ -87,7 +117,7 @@ func FamilyName(s Socket) string {
 }
 
 // LocalName returns the local end of s: address:port for TCP, the path
-// or "(unnamed)" for Unix. A path with unprintable characters is quoted.
+// or "(unnamed)" for Unix.
 func LocalName(s Socket) string {
 	if s.Kind == Unix {
 		return unixName(s.Path)
@@ -108,7 +138,6 @@ func HostPort(addr string, port int) string {
 }
 
 // ProcessName returns "PID/command", or "-" when the owner is unknown.
-// A command name with unprintable characters is quoted.
 func ProcessName(s Socket) string {
 	switch {
 	case s.PID == 0:
@@ -116,31 +145,18 @@ func ProcessName(s Socket) string {
 	case s.Process == "":
 		return strconv.Itoa(s.PID)
 	}
-	return strconv.Itoa(s.PID) + "/" + printable(s.Process)
+	return strconv.Itoa(s.PID) + "/" + s.Process
 }
 
 func unixName(path string) string {
 	if path == "" {
 		return "(unnamed)"
 	}
-	return printable(path)
-}
-
-// printable returns s, or s quoted with Go escapes if it holds a
-// character that is not printable: a socket path or a process name is
-// chosen by whoever created it and may carry newlines or terminal
-// escape sequences.
-func printable(s string) string {
-	for _, r := range s {
-		if !unicode.IsGraphic(r) {
-			return strconv.QuoteToGraphic(s)
-		}
-	}
-	return s
+	return path
 }
 
 // Explain returns a sentence that says in plain words what s is, for a
-// learner reading the table.
+// learner reading the table. Like Rows, it holds the path as it is.
 func Explain(s Socket) string {
 	var b strings.Builder
 	if s.Kind == Unix {
@@ -231,9 +247,9 @@ func explainListen(s Socket) string {
 }
 
 func explainUnix(s Socket) string {
-	where := "the socket file " + printable(s.Path)
+	where := "the socket file " + s.Path
 	if strings.HasPrefix(s.Path, "@") {
-		where = "the abstract name " + printable(s.Path) + " (no file on disk)"
+		where = "the abstract name " + s.Path + " (no file on disk)"
 	}
 	switch {
 	case s.State == "LISTEN":

@@ -3,8 +3,14 @@ package sockets
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rivo/uniseg"
+
+	"github.com/socketlab/socketlab/inspect/visible"
+	"github.com/socketlab/socketlab/inspect/visible/visibletest"
 )
 
 var (
@@ -43,6 +49,47 @@ unix/stream  unix        (unnamed)                /tmp/socketlab.sock       ESTA
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestWriteTableShowsHostileNamesLiterally(t *testing.T) {
+	for _, name := range visibletest.Corpus {
+		t.Run(strconv.Quote(name), func(t *testing.T) {
+			ss := []Socket{
+				{Kind: Unix, Family: "unix", Type: "stream", Path: "/tmp/" + name, State: "LISTEN",
+					Inode: 300, PID: 7, Process: name},
+				unixListener,
+			}
+			var b strings.Builder
+			if err := WriteTable(&b, ss); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if i, r, bad := visibletest.ControlByte([]byte(out)); bad {
+				t.Fatalf("the table holds %q at byte %d:\n%s", r, i, out)
+			}
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			if len(lines) != 3 {
+				t.Fatalf("the table has %d lines, want 3:\n%s", len(lines), out)
+			}
+			path, proc := visible.String("/tmp/"+name), visible.String("7/"+name)
+			if !strings.Contains(lines[1], " "+path+" ") || !strings.HasSuffix(lines[1], " "+proc) {
+				t.Errorf("row %q lacks the path %q and the process %q", lines[1], path, proc)
+			}
+			// Every row's INODE column starts at the same terminal column.
+			col := -1
+			for i, l := range lines {
+				at := strings.Index(l, []string{" INODE ", " 300 ", " 200 "}[i])
+				if at < 0 {
+					t.Fatalf("no INODE column in %q", l)
+				}
+				c := uniseg.StringWidth(l[:at+1])
+				if col >= 0 && c != col {
+					t.Errorf("INODE column at %d in %q, at %d above:\n%s", c, l, col, out)
+				}
+				col = c
+			}
+		})
 	}
 }
 
@@ -92,8 +139,8 @@ func TestCellNames(t *testing.T) {
 		{"a process without a name", noComm, "tcp", "IPv4", "127.0.0.1:50001", "43"},
 		{"a seqpacket listener", seq, "unix/seqpacket", "unix", "/tmp/socketlab.sock", "42/server"},
 		{"an unnamed unix end", unixClient, "unix/stream", "unix", "(unnamed)", "44/socat"},
-		{"names with terminal escapes are quoted", Socket{Kind: Unix, Family: "unix", Type: "dgram",
-			Path: "/tmp/\x1b[2Jx", PID: 7, Process: "a\nb"}, "unix/dgram", "unix", `"/tmp/\x1b[2Jx"`, `7/"a\nb"`},
+		{"names keep every byte, for the caller to show", Socket{Kind: Unix, Family: "unix", Type: "dgram",
+			Path: "/tmp/\x1b[2Jx", PID: 7, Process: "a\nb"}, "unix/dgram", "unix", "/tmp/\x1b[2Jx", "7/a\nb"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
