@@ -2,15 +2,18 @@ package ui
 
 import (
 	"fmt"
-	"github.com/socketlab/socketlab/inspect/capture"
 	"strings"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+
+	"github.com/socketlab/socketlab/inspect/capture"
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // bytesView is the Bytes pane: the selected packet's payload as hex and
-// ASCII, 16 bytes a row (8 when the pane is narrow).
+// ASCII, 16 bytes a row (8 when the pane is narrow). Its TextView reads
+// no tags, so its text needs only visible.String, not visible.Tview.
 type bytesView struct {
 	*tview.TextView
 	m    *Model
@@ -39,6 +42,7 @@ func (v *bytesView) Draw(screen tcell.Screen) {
 		v.SetText(v.text(r, wide)).ScrollToBeginning()
 	}
 	v.TextView.Draw(screen)
+	sealRight(screen, v)
 }
 
 func (v *bytesView) text(r *row, wide bool) string {
@@ -47,10 +51,10 @@ func (v *bytesView) text(r *row, wide bool) string {
 		return "select a packet to see its bytes"
 	}
 	p := &r.p
-	v.SetTitle(fmt.Sprintf(" Bytes of #%s: %s ", packetCell(v.m, r, 0),
-		plural(p.Len, "byte")))
+	v.SetTitle(visible.Tview(fmt.Sprintf(" Bytes of #%s: %s ", packetCell(v.m, r, 0),
+		plural(p.Len, "byte"))))
 	if p.Malformed != "" {
-		return "malformed packet: " + p.Malformed
+		return "malformed packet: " + visible.String(p.Malformed)
 	}
 	if r.tap != nil {
 		return tapBytes(r, wide)

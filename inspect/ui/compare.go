@@ -255,7 +255,7 @@ func saidLines(th Theme, s *streamBuf) []compareLine {
 		if c.dir == capture.ServerToClient {
 			color, mark = th.Server, "← "
 		}
-		for _, line := range strings.Split(strings.TrimSuffix(showText(c.data), "\n"), "\n") {
+		for _, line := range dataLines(c.data) {
 			out = append(out, compareLine{mark + line, color})
 		}
 	}

@@ -3,6 +3,8 @@ package ui
 import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // compareView is the compare view (the v key, or Options.Compare): one
@@ -25,6 +27,7 @@ func newCompareView(m *Model) *compareView {
 func (v *compareView) Draw(screen tcell.Screen) {
 	th := v.m.opt.Theme
 	v.Box.DrawForSubclass(screen, v)
+	defer sealRight(screen, v)
 	x, y, w, h := v.GetInnerRect()
 	if w < 20 || h < 4 {
 		return
@@ -99,12 +102,12 @@ type wrapped struct {
 	color tcell.Color
 }
 
-// wrapLines word-wraps lines to a column of width w, indenting the
-// continuation lines.
+// wrapLines word-wraps lines, each shown literally, to a column of width
+// w, indenting the continuation lines.
 func wrapLines(lines []compareLine, w int) []wrapped {
 	var all []wrapped
 	for _, l := range lines {
-		for i, part := range tview.WordWrap(tview.Escape(l.text), max(w-2, 1)) {
+		for i, part := range tview.WordWrap(visible.Tview(l.text), max(w-2, 1)) {
 			indent := ""
 			if i > 0 {
 				indent = "  "

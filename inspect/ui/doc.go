@@ -11,6 +11,15 @@
 // help) is a view that draws from the Model, so every view can be drawn
 // onto a tcell.SimulationScreen in a test with hand-built values.
 //
+// Every string a view shows that did not come from this package — a
+// socket path or process name, a payload, a tap event, a Status field,
+// a hint in Options — is shown literally: control characters and bytes
+// that are not UTF-8 as their escapes, and no square bracket read as a
+// tview tag (package visible; views that parse tags use visible.Tview,
+// the others visible.String). So sources hand their text over as they
+// have it, without escaping it themselves. Where a view lays out text in
+// lines (a hint, a conversation), a newline ends a line instead.
+//
 // Tap events (package tap) are listed in the Packets pane beside the
 // captured packets, marked as tap traffic, and their data makes up a tap
 // conversation in the Bytes and Stream panes, under tap.Banner: the bytes

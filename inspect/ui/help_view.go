@@ -5,6 +5,8 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // helpText lists the keys; the help overlay shows it.
@@ -101,7 +103,7 @@ func (v *helpView) Draw(screen tcell.Screen) {
 		if i >= ih {
 			break
 		}
-		tview.Print(screen, tview.Escape(" "+strings.TrimRight(l, " ")), ix, iy+i, iw,
+		tview.Print(screen, visible.Tview(" "+strings.TrimRight(l, " ")), ix, iy+i, iw,
 			tview.AlignLeft, v.th.Text)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/tap"
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // packetsView is the Packets pane: one row per packet in the ring that
@@ -74,21 +75,22 @@ func (v *packetsView) Draw(screen tcell.Screen) {
 	if r := m.selectedRow(); r != nil && r.tap != nil {
 		title += "— tap: " + tap.Banner + " "
 	}
-	v.SetTitle(title)
+	v.SetTitle(visible.Tview(title))
 	v.Table.Draw(screen)
+	defer sealRight(screen, v)
 	if m.Len() > 0 {
 		return
 	}
-	hint := m.opt.PacketsHint
+	hint := tviewLines(m.opt.PacketsHint)
 	switch {
 	case m.status.Help != "":
-		hint = m.status.Help
+		hint = tviewLines(m.status.Help)
 	case m.status.Problem != "":
-		hint = "capture is off: " + m.status.Problem
+		hint = visible.Tview("capture is off: " + m.status.Problem)
 	case m.n > 0:
 		hint = "no packet matches"
 		if m.narrow.on {
-			hint += " " + m.narrow.label + " (Esc shows all)"
+			hint += " " + visible.Tview(m.narrow.label) + " (Esc shows all)"
 		}
 	case m.paused:
 		hint = "paused: press space to show new packets"
@@ -123,7 +125,7 @@ func (c packetsContent) GetCell(row, col int) *tview.TableCell {
 	if r == nil {
 		return nil
 	}
-	cell := tview.NewTableCell(tview.Escape(packetCell(m, r, col))).SetTextColor(th.Text)
+	cell := tview.NewTableCell(visible.Tview(packetCell(m, r, col))).SetTextColor(th.Text)
 	switch col {
 	case 0, 1, 6, 7, 8:
 		cell.SetAlign(tview.AlignRight)

@@ -2,12 +2,12 @@ package ui
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
 	"github.com/socketlab/socketlab/inspect/sockets"
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // socketsView is the Sockets pane: one row per socket of the latest
@@ -87,18 +87,19 @@ func (v *socketsView) Draw(screen tcell.Screen) {
 	}
 	v.table.SetRect(x, y, w, h-explain)
 	v.table.Draw(screen)
+	defer sealRight(screen, v)
 	if s, ok := v.selected(); ok {
 		if explain > 0 {
-			printLines(screen, sockets.Explain(s), x+1, y+h-explain, w-2, explain, th.Dim)
+			printLines(screen, visible.Tview(sockets.Explain(s)), x+1, y+h-explain, w-2, explain, th.Dim)
 		}
 		return
 	}
-	hint := m.opt.SocketsHint
+	hint := tviewLines(m.opt.SocketsHint)
 	switch {
 	case !m.haveSockets:
 		hint = "reading the socket table…"
 	case len(m.sockets.Sockets) > 0:
-		hint = "no socket matches the filter " + strconv.Quote(m.Filter())
+		hint = visible.Tview("no socket matches the filter \"" + m.Filter() + "\"")
 	case hint == "":
 		hint = "no socket matches"
 	}
@@ -127,7 +128,7 @@ func (c socketsContent) GetCell(row, col int) *tview.TableCell {
 	if row > len(c.m.socketRows) {
 		return nil
 	}
-	cell := tview.NewTableCell(tview.Escape(c.m.socketRows[row-1][col])).SetTextColor(th.Text)
+	cell := tview.NewTableCell(visible.Tview(c.m.socketRows[row-1][col])).SetTextColor(th.Text)
 	switch sockets.Columns[col] {
 	case "STATE":
 		cell.SetTextColor(stateColor(th, c.m.shown[row-1].State))
@@ -147,12 +148,13 @@ func stateColor(th Theme, state string) tcell.Color {
 	return th.Closing
 }
 
-// printLines word-wraps text into the rectangle and prints it.
+// printLines word-wraps text, made safe for tview (visible.Tview or
+// tviewLines), into the rectangle and prints it.
 func printLines(screen tcell.Screen, text string, x, y, w, h int, c tcell.Color) {
 	if w <= 0 {
 		return
 	}
-	for i, line := range tview.WordWrap(tview.Escape(text), w) {
+	for i, line := range tview.WordWrap(text, w) {
 		if i >= h {
 			return
 		}

@@ -6,6 +6,9 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+	"github.com/rivo/uniseg"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // statusView is the two-line status bar. The first line describes the
@@ -98,14 +101,24 @@ func (v *statusView) Draw(screen tcell.Screen) {
 	}
 }
 
-// printStyled prints plain text (no tags) with one style, cut at w cells.
+// printStyled prints text literally (visible.String: no tags, controls
+// escaped) with one style, cut before the first character that does not
+// fit in w cells.
 func printStyled(screen tcell.Screen, text string, x, y, w int, style tcell.Style) {
-	col := 0
-	for _, r := range text {
-		if col >= w {
+	text = visible.String(text)
+	col, state := 0, -1
+	for text != "" {
+		var c string
+		var cw int
+		c, text, cw, state = uniseg.FirstGraphemeClusterInString(text, state)
+		if col+cw > w {
 			return
 		}
-		screen.SetContent(x+col, y, r, nil, style)
-		col++
+		r := []rune(c)
+		for i := 1; i < cw; i++ {
+			screen.SetContent(x+col+i, y, ' ', nil, style)
+		}
+		screen.SetContent(x+col, y, r[0], r[1:], style)
+		col += cw
 	}
 }

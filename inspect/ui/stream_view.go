@@ -4,20 +4,21 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/tap"
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // streamView is the Stream pane: the conversation of the narrowed
 // connection, or of the selected packet's, as text coloured by direction
 // and marked "→ " (client to server) or "← " (server to client) at the
-// start of each line.
+// start of each line. Each line of the conversation is shown literally
+// (visible.Tview): a newline in the data ends a line, any other control
+// byte shows as its escape.
 // It follows the end of the conversation while scrolled to the bottom.
 type streamView struct {
 	*tview.TextView
@@ -45,14 +46,14 @@ func (v *streamView) Draw(screen tcell.Screen) {
 			msg := "select a packet or press Enter on a socket to follow its conversation"
 			if k != (connKey{}) {
 				c, sv := v.m.clientServer(k)
-				v.SetTitle(" Stream of " + addrString(c) + " ⇄ " + addrString(sv) + " ")
+				v.SetTitle(visible.Tview(" Stream of " + addrString(c) + " ⇄ " + addrString(sv) + " "))
 				msg = "no data on this connection yet"
 				if k.tap != "" {
 					v.SetTitle(fmt.Sprintf(" Stream of tap connection #%d ", k.conn))
 					msg = "no data on this tap connection yet\n" + tap.Banner
 				}
 			}
-			v.SetText(tview.Escape(msg))
+			v.SetText(tviewLines(msg))
 		}
 	case k != v.key || s.seq != v.seq || v.none:
 		v.key, v.seq, v.none = k, s.seq, false
@@ -65,6 +66,7 @@ func (v *streamView) Draw(screen tcell.Screen) {
 		}
 	}
 	v.TextView.Draw(screen)
+	sealRight(screen, v)
 }
 
 func (v *streamView) text(k connKey, s *streamBuf) string {
@@ -72,8 +74,8 @@ func (v *streamView) text(k connKey, s *streamBuf) string {
 	var sb strings.Builder
 	if s.tap != "" {
 		v.SetTitle(fmt.Sprintf(" Stream via tap: [%s]client %s[-] ⇄ [%s]server %s[-] ",
-			th.Client.String(), tview.Escape(s.tapClient), th.Server.String(), tview.Escape(s.tapServer)))
-		fmt.Fprintf(&sb, "[%s]%s[-]\n", th.Tap.String(), tview.Escape(tap.Banner))
+			th.Client.String(), visible.Tview(s.tapClient), th.Server.String(), visible.Tview(s.tapServer)))
+		fmt.Fprintf(&sb, "[%s]%s[-]\n", th.Tap.String(), visible.Tview(tap.Banner))
 	} else {
 		client, server := s.client, s.server
 		if !client.IsValid() {
@@ -100,13 +102,9 @@ func (v *streamView) text(k connKey, s *streamBuf) string {
 			color, mark = th.Server, "← "
 		}
 		fmt.Fprintf(&sb, "[%s]", color.String())
-		for _, line := range strings.SplitAfter(showText(c.data), "\n") {
-			if line != "" {
-				sb.WriteString(mark)
-				sb.WriteString(tview.Escape(line))
-			}
-		}
-		if !bytes.HasSuffix(c.data, []byte("\n")) {
+		for _, line := range dataLines(c.data) {
+			sb.WriteString(mark)
+			sb.WriteString(visible.Tview(line))
 			sb.WriteByte('\n')
 		}
 		sb.WriteString("[-]")
@@ -114,21 +112,11 @@ func (v *streamView) text(k connKey, s *streamBuf) string {
 	return sb.String()
 }
 
-// showText turns bytes into text a terminal can show: valid printable
-// UTF-8, newlines and tabs stay; everything else becomes ".".
-func showText(b []byte) string {
-	var sb strings.Builder
-	for len(b) > 0 {
-		r, n := utf8.DecodeRune(b)
-		switch {
-		case r == '\n' || r == '\t':
-			sb.WriteRune(r)
-		case r == utf8.RuneError && n <= 1, !unicode.IsPrint(r):
-			sb.WriteByte('.')
-		default:
-			sb.WriteRune(r)
-		}
-		b = b[n:]
+// dataLines splits the bytes of a conversation into lines at each
+// newline, which is dropped; a last line without one is kept.
+func dataLines(b []byte) []string {
+	if len(b) == 0 {
+		return nil
 	}
-	return sb.String()
+	return strings.Split(string(bytes.TrimSuffix(b, []byte("\n"))), "\n")
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/gdamore/tcell/v2"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // The cell size and font of SVG screenshots, in pixels.
@@ -26,7 +28,9 @@ var (
 // one rectangle per run of cells with the same background and one text
 // element per run with the same style, each stretched to its cells'
 // width so that any monospace font lines up. Cells in default colours
-// are drawn as on a dark terminal. The output depends only on the cells,
+// are drawn as on a dark terminal. A cell holding a control character
+// shows its escape (visible.String), so the image is well-formed XML
+// and shows what the cell holds. The output depends only on the cells,
 // so it can be kept in a repository and compared. Call it after
 // s.Show().
 func WriteSVG(w io.Writer, s tcell.SimulationScreen) error {
@@ -77,7 +81,7 @@ func WriteSVG(w io.Writer, s tcell.SimulationScreen) error {
 			}
 			fmt.Fprintf(bw, `<text x="%d" y="%d" fill="%s" textLength="%d" lengthAdjust="spacingAndGlyphs" xml:space="preserve"%s>%s</text>`+"\n",
 				x*svgCellW, y*svgCellH+svgCellH-5, svgHex(fg), (end-x)*svgCellW, attrs,
-				html.EscapeString(string(text)))
+				html.EscapeString(visible.String(string(text))))
 			x = end
 		}
 	}

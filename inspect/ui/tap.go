@@ -8,6 +8,7 @@ import (
 
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/tap"
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // TapEvent is an event of a tap relay (package tap), with the name of the
@@ -174,9 +175,10 @@ func tapCell(r *row, col int) string {
 func tapBytes(r *row, wide bool) string {
 	t := r.tap
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "tap %s on connection #%d of relay\n%s\n%s\n\n", t.kind, t.conn, t.name, tap.Banner)
+	fmt.Fprintf(&sb, "tap %s on connection #%d of relay\n%s\n%s\n\n", t.kind, t.conn,
+		visible.String(t.name), tap.Banner)
 	if t.kind != tap.Data {
-		sb.WriteString(r.note)
+		sb.WriteString(visible.String(r.note))
 		return sb.String()
 	}
 	per := 8

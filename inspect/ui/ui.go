@@ -7,6 +7,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/socketlab/socketlab/inspect/capture"
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // The smallest terminal the panes fit in. Below it the UI draws a
@@ -147,13 +148,13 @@ func (u *UI) drawTooSmall(screen tcell.Screen, x, y, w, h int) {
 	}
 	msg := fmt.Sprintf("This terminal is %d×%d; the inspector needs at least "+
 		"%d×%d. Make the window bigger, or press q to quit.", w, h, MinWidth, MinHeight)
-	lines := tview.WordWrap(msg, max(w-2, 1))
+	lines := tview.WordWrap(visible.Tview(msg), max(w-2, 1))
 	top := y + max(0, (h-len(lines))/2)
 	for i, l := range lines {
 		if top+i >= y+h {
 			break
 		}
-		tview.Print(screen, tview.Escape(l), x+1, top+i, max(w-2, 1),
+		tview.Print(screen, l, x+1, top+i, max(w-2, 1),
 			tview.AlignCenter, u.m.opt.Theme.Warning)
 	}
 }
