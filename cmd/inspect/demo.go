@@ -15,6 +15,7 @@ import (
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/demo"
 	"github.com/socketlab/socketlab/inspect/tap"
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 const demoUsage = `usage: inspect demo [-pace D] [-once] [-no-ui] [-contrast] [-compare]
@@ -164,7 +165,7 @@ func parseDemoFlags(args []string, stdout io.Writer) (demoConfig, error) {
 // demoHeader says where the demo runs and how to watch it from another
 // terminal.
 func demoHeader(w io.Writer, d *demo.Demo, why string) {
-	port, path, tapPath := d.Port(), d.Path(), d.TapPath()
+	port, path, tapPath := d.Port(), visible.String(d.Path()), visible.String(d.TapPath())
 	fmt.Fprintf(w, "inspect demo: the lab 08 chat with scripted clients (%s: plain log)\n", why)
 	fmt.Fprintf(w, "  tcp door   %v\n", d.Addr())
 	fmt.Fprintf(w, "  unix door  %s\n", path)
@@ -251,7 +252,8 @@ func demoTake[T any](v T, ok bool, ch <-chan T) (*T, <-chan T) {
 	return &v, ch
 }
 
-// demoPrintLine prints one line of the chat log.
+// demoPrintLine prints one line of the chat log, its text shown literally
+// (visible.String): anyone may join the room and say anything.
 func demoPrintLine(w io.Writer, l demo.Line) {
 	if l.Dropped > 0 {
 		fmt.Fprintf(w, "demo: %d log lines dropped here: output too slow\n", l.Dropped)
@@ -259,16 +261,18 @@ func demoPrintLine(w io.Writer, l demo.Line) {
 	at := l.Time.Format("15:04:05.000")
 	mark := map[demo.LineKind]string{demo.Sent: "> ", demo.Received: "< "}[l.Kind]
 	if l.Kind == demo.Room {
-		fmt.Fprintf(w, "%s %-13s %s\n", at, "room", l.Text)
+		fmt.Fprintf(w, "%s %-13s %s\n", at, "room", visible.String(l.Text))
 		return
 	}
-	fmt.Fprintf(w, "%s %-7s %-5s %s%s\n", at, l.Client, l.Door, mark, l.Text)
+	fmt.Fprintf(w, "%s %-7s %-5s %s%s\n", at, visible.String(l.Client), l.Door, mark,
+		visible.String(l.Text))
 }
 
 // demoMaxShown is how many bytes of a tap chunk the log shows.
 const demoMaxShown = 120
 
-// demoPrintTap prints one tap event on one line.
+// demoPrintTap prints one tap event on one line, its addresses and error
+// shown literally (visible.String) and its data quoted.
 func demoPrintTap(w io.Writer, ev tap.Event) {
 	if ev.Dropped > 0 {
 		fmt.Fprintf(w, "tap: %d events dropped here: output too slow\n", ev.Dropped)
@@ -276,7 +280,8 @@ func demoPrintTap(w io.Writer, ev tap.Event) {
 	head := fmt.Sprintf("%s tap #%-3d", ev.Time.Format("15:04:05.000"), ev.Conn)
 	switch ev.Kind {
 	case tap.Open:
-		fmt.Fprintf(w, "%s open: client %s -> server %s\n", head, ev.Client, ev.Server)
+		fmt.Fprintf(w, "%s open: client %s -> server %s\n", head,
+			visible.String(ev.Client), visible.String(ev.Server))
 	case tap.Data:
 		data, more := ev.Data, ""
 		if len(data) > demoMaxShown {
@@ -293,7 +298,7 @@ func demoPrintTap(w io.Writer, ev tap.Event) {
 			fmt.Fprintf(w, " %s", ev.Dir)
 		}
 		if ev.Err != nil {
-			fmt.Fprintf(w, ": %v", ev.Err)
+			fmt.Fprintf(w, ": %s", visible.String(ev.Err.Error()))
 		}
 		fmt.Fprintln(w)
 	}

@@ -20,6 +20,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 func main() {
@@ -78,15 +80,17 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 // exitCode reports err on stderr and returns the process exit status.
+// The message is shown literally (visible.Lines), since it may quote a
+// path or a name someone else chose.
 func exitCode(err error, stderr io.Writer) int {
 	var ue usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "inspect:", err)
+		fmt.Fprintln(stderr, "inspect:", visible.Lines(err.Error()))
 		return 2
 	}
-	fmt.Fprintln(stderr, "inspect:", err)
+	fmt.Fprintln(stderr, "inspect:", visible.Lines(err.Error()))
 	return 1
 }

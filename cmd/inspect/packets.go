@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/inspect/capture"
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // runPackets prints one line per captured TCP segment, like tcpdump, from
@@ -108,7 +109,7 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			what = "TCP port " + ports.String()
 		}
 		fmt.Fprintf(stderr, "inspect: listening on %s (%s), link type %s, snapshot length %d bytes\n",
-			src.Name(), what, src.LinkType(), src.SnapLen())
+			visible.String(src.Name()), what, src.LinkType(), src.SnapLen())
 	}
 	var p capture.Packet
 	line := make([]byte, 0, 256)
@@ -120,6 +121,10 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		n++
 		line = capture.AppendLine(line[:0], &p)
+		if p.Malformed != "" {
+			// The decoder's reason may quote bytes of the frame.
+			line = append(line[:0], visible.String(string(line))...)
+		}
 		line = append(line, '\n')
 		if *hex && len(p.Payload) > 0 {
 			line = capture.AppendHex(line, p.Payload)
@@ -147,9 +152,9 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	src.Next(&p) // lets the source free its ring (see Source.Close)
 	st := src.Stats()
 	if *read != "" {
-		fmt.Fprintf(stderr, "%d packets read from %s\n", n, *read)
+		fmt.Fprintf(stderr, "%d packets read from %s\n", n, visible.String(*read))
 		if u := src.Unread(); u != "" {
-			fmt.Fprintf(stderr, "inspect: %s\n", u)
+			fmt.Fprintf(stderr, "inspect: %s\n", visible.String(u))
 		}
 	} else {
 		fmt.Fprintf(stderr, "%d packets captured, %d dropped by kernel\n", n, st.Drops)

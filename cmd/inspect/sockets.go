@@ -10,8 +10,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/socketlab/socketlab/inspect/sockets"
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // runSockets prints the socket table once: inspect sockets [-port N]
@@ -51,21 +55,44 @@ func runSockets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if list == nil {
 			list = []sockets.Socket{}
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(list); err != nil {
+		b, err := json.MarshalIndent(list, "", "  ")
+		if err != nil {
+			return err
+		}
+		if _, err := stdout.Write(append(jsonVisible(b), '\n')); err != nil {
 			return err
 		}
 		if len(list) == 0 {
-			fmt.Fprintln(stderr, noSocketsHint(f))
+			fmt.Fprintln(stderr, visible.String(noSocketsHint(f)))
 		}
 		return nil
 	}
 	if len(snap.Sockets) == 0 {
-		_, err := fmt.Fprintln(stdout, noSocketsHint(f))
+		_, err := fmt.Fprintln(stdout, visible.String(noSocketsHint(f)))
 		return err
 	}
 	return sockets.WriteTable(stdout, snap.Sockets)
+}
+
+// jsonVisible returns the JSON text b with every rune a terminal would
+// not show as itself written as a \u escape, which means the same rune
+// to a JSON reader. encoding/json already escapes the C0 controls (and
+// turns bytes that are not UTF-8 into U+FFFD) but writes DEL, the C1
+// controls and the bidi controls as they are.
+func jsonVisible(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == ' ' || r == '\n' || unicode.IsPrint(r) {
+			out = append(out, b[:n]...)
+		} else {
+			for _, u := range utf16.AppendRune(nil, r) {
+				out = fmt.Appendf(out, `\u%04x`, u)
+			}
+		}
+		b = b[n:]
+	}
+	return out
 }
 
 // defaultSocketsPort is the labs' TCP port.

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/socketlab/socketlab/inspect/tap"
+	"github.com/socketlab/socketlab/inspect/visible"
 	"github.com/socketlab/socketlab/labs/08-dual/chat"
 )
 
@@ -99,7 +100,8 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	where := tap.Addr{Network: r.Addr().Network(), Address: r.Addr().String()}
-	fmt.Fprintf(stdout, "tap: relaying %s -> %s\n", where, r.Target())
+	fmt.Fprintf(stdout, "tap: relaying %s -> %s\n",
+		visible.String(where.String()), visible.String(r.Target().String()))
 	if where.Network == "unix" && !strings.HasPrefix(where.Address, "@") {
 		fmt.Fprintf(stdout, "tap: socket file mode %04o\n", perm)
 	}
@@ -135,18 +137,21 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // printTapEvent writes one event as a line, followed for data by a hex
 // dump (or a quoted string with text) of the bytes kept. client and
 // server are the networks ("tcp" or "unix") of the relay's two sides.
+// Addresses and errors are shown literally (visible.String): a client
+// can bind its socket to any path it likes.
 func printTapEvent(w io.Writer, ev tap.Event, text bool, client, server string) {
 	if ev.Dropped > 0 {
 		fmt.Fprintf(w, "tap: %d events dropped here: output too slow\n", ev.Dropped)
 	}
 	head := fmt.Sprintf("%s #%d", ev.Time.Format("15:04:05.000000"), ev.Conn)
 	if errors.Is(ev.Err, tap.ErrStalled) {
-		fmt.Fprintf(w, "%s cut off: %v\n", head, ev.Err)
+		fmt.Fprintf(w, "%s cut off: %s\n", head, visible.String(ev.Err.Error()))
 		return
 	}
 	switch ev.Kind {
 	case tap.Open:
-		fmt.Fprintf(w, "%s open client %s -> server %s\n", head, ev.Client, ev.Server)
+		fmt.Fprintf(w, "%s open client %s -> server %s\n", head,
+			visible.String(ev.Client), visible.String(ev.Server))
 	case tap.Data:
 		more := ""
 		if len(ev.Data) < ev.Len {
@@ -166,15 +171,16 @@ func printTapEvent(w io.Writer, ev tap.Event, text bool, client, server string) 
 			tap.HalfCloseNote(ev.Dir, client, server))
 	case tap.Close:
 		if ev.Err != nil {
-			fmt.Fprintf(w, "%s close: %v\n", head, ev.Err)
+			fmt.Fprintf(w, "%s close: %s\n", head, visible.String(ev.Err.Error()))
 		} else {
 			fmt.Fprintf(w, "%s close\n", head)
 		}
 	default:
+		why := visible.String(fmt.Sprint(ev.Err))
 		if ev.Dir != 0 {
-			fmt.Fprintf(w, "%s %v %s: %v\n", head, ev.Kind, ev.Dir, ev.Err)
+			fmt.Fprintf(w, "%s %v %s: %s\n", head, ev.Kind, ev.Dir, why)
 		} else {
-			fmt.Fprintf(w, "%s %v: %v\n", head, ev.Kind, ev.Err)
+			fmt.Fprintf(w, "%s %v: %s\n", head, ev.Kind, why)
 		}
 	}
 }
