@@ -5,12 +5,8 @@
 // the clipboard or makes a link), characters that hide or reorder what
 // follows (bidi controls, zero-width marks), or bytes that are not UTF-8
 // at all. This package turns each of them into a visible escape, written
-// as Go writes it inside a string literal, and leaves everything else
-// alone:
-//
-//	String("hi\x1b]52;c;...\a")  == `hi\x1b]52;c;...\a`
-//	String("evil\u202etxt.exe")  == `evil\u202etxt.exe`
-//	String("caf\xe9 \\ x")       == `caf\xe9 \\ x`
+// as Go writes it inside a string literal (ESC as \x1b, U+202E as
+// \u202e, a stray byte as \xff), and leaves everything else alone.
 //
 // The result is exactly what a Go string literal holds between its
 // quotes (apart from '"', which is left as it is), so it can be decoded
