@@ -2,11 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"strings"
+	"unicode/utf8"
 )
 
 // splitSize, when positive, makes send write in pieces of that many
@@ -14,9 +17,9 @@ import (
 var splitSize int
 
 // runClient reports conn's two ends on stdout, then sends stdin to the
-// server while it shows the lines the server sends, both at once. At the
-// end of stdin it half-closes conn; it returns when the server hangs up
-// or ctx is done, and closes conn before it returns.
+// server while it shows the lines the server sends, through visible,
+// both at once. At the end of stdin it half-closes conn; it returns when
+// the server hangs up or ctx is done, and closes conn before it returns.
 func runClient(ctx context.Context, conn net.Conn, stdin io.Reader,
 	stdout io.Writer) error {
 	defer conn.Close()
@@ -53,20 +56,60 @@ func runClient(ctx context.Context, conn net.Conn, stdin io.Reader,
 		}
 	}()
 	// Each line from the server is shown whole, so that the prompt can
-	// be drawn again below it.
-	lines := bufio.NewScanner(conn)
-	for lines.Scan() {
-		screen.show(lines.Text())
+	// be drawn again below it; only a line too long to hold is cut.
+	in := bufio.NewReaderSize(conn, maxShown)
+	for {
+		line, cut, err := nextLine(in)
+		if errors.Is(err, net.ErrClosed) {
+			return nil // ctx is done, and we closed conn ourselves.
+		}
+		if err == io.EOF {
+			screen.end("The server hung up.")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		text := visible(line)
+		if cut > 0 {
+			text += fmt.Sprintf(" [%d more bytes not shown]", cut)
+		}
+		screen.show(text)
 	}
-	err := lines.Err()
-	if errors.Is(err, net.ErrClosed) {
-		return nil // ctx is done, and we closed conn ourselves.
+}
+
+// maxShown is the most of one line that the client shows, in bytes.
+const maxShown = 64 << 10
+
+// nextLine returns the next line from in without its "\n" or "\r\n", and
+// how many bytes of it were cut off. A line longer than in's buffer is
+// cut: we keep its start and skip the rest, so that a server cannot make
+// the client hold more than one buffer of it. A last line that ends at
+// EOF without "\n" still counts.
+func nextLine(in *bufio.Reader) (line string, cut int, err error) {
+	b, err := in.ReadSlice('\n')
+	line = string(b) // a copy: b is only good until the next read
+	for errors.Is(err, bufio.ErrBufferFull) {
+		b, err = in.ReadSlice('\n')
+		cut += len(bytes.TrimSuffix(b, []byte("\n")))
 	}
-	if err != nil {
-		return err
+	if err == io.EOF && len(line) > 0 {
+		err = nil
 	}
-	screen.end("The server hung up.")
-	return nil
+	if cut > 0 {
+		// The cut may fall inside a character: its first bytes go with
+		// the rest, so that we show no half of it.
+		for i := len(line) - 1; i >= 0 && i > len(line)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(line[i]) {
+				if !utf8.FullRuneInString(line[i:]) {
+					line, cut = line[:i], cut+len(line)-i
+				}
+				break
+			}
+		}
+	}
+	line = strings.TrimSuffix(line, "\n")
+	return strings.TrimSuffix(line, "\r"), cut, err
 }
 
 // send writes p to conn in one Write, or with -split in pieces of

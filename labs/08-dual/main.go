@@ -72,6 +72,8 @@ func main() {
 		"server: `bytes` of chat one client may fall behind before it is cut off")
 	flag.DurationVar(&cfg.WriteTimeout, "write-timeout", 10*time.Second,
 		"server: how long one write to a client may take")
+	flag.DurationVar(&cfg.LineTimeout, "line-timeout", 60*time.Second,
+		"server: how long a client may take to finish a line it began")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(),
 			"usage: go run ./labs/%s [server|client] [flags]\n", lab)
@@ -81,6 +83,7 @@ func main() {
 	if (mode != "server" && mode != "client") || flag.NArg() > 0 ||
 		min(cfg.MaxLine, cfg.MaxClients, cfg.QueueMessages,
 			cfg.QueueBytes) < 1 || cfg.WriteTimeout <= 0 ||
+		cfg.LineTimeout <= 0 ||
 		(mode == "server" && *addr == "" && *path == "") ||
 		(mode == "client" && isSet("addr") && isSet("path")) {
 		flag.Usage()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"syscall"
@@ -43,7 +44,18 @@ func newClient(r *Room, conn net.Conn, id int, door string) *client {
 var (
 	errLineTooLong = "error: line too long (limit %d bytes), dropped\n"
 	errNotUTF8     = []byte("error: line is not valid UTF-8, dropped\n")
+	errControl     = "error: line holds a control character (%U), dropped\n"
+	errSlowLine    = "error: line not finished within %v, disconnecting\n"
 )
+
+// refusal returns the error line for a line that checkText refused
+// because of bad.
+func refusal(bad rune) []byte {
+	if bad == utf8.RuneError {
+		return errNotUTF8
+	}
+	return fmt.Appendf(nil, errControl, bad)
+}
 
 func fullMessage(max int) []byte {
 	return fmt.Appendf(nil,
@@ -55,7 +67,7 @@ func fullMessage(max int) []byte {
 func (c *client) readLoop() {
 	defer c.room.clients.Done()
 	r := c.room
-	lines := newLineReader(c.conn, r.cfg.MaxLine)
+	lines := newLineReader(c.conn, r.cfg.MaxLine, r.cfg.LineTimeout)
 	var err error
 	for {
 		var line []byte
@@ -67,13 +79,16 @@ func (c *client) readLoop() {
 		if err != nil {
 			break
 		}
-		switch {
+		switch bad, ok := checkText(line); {
 		case len(line) == 0: // empty lines are ignored
-		case !utf8.Valid(line):
-			c.send(errNotUTF8)
+		case !ok:
+			c.send(refusal(bad))
 		default:
 			r.broadcast(c, line)
 		}
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.send(fmt.Appendf(nil, errSlowLine, r.cfg.LineTimeout))
 	}
 	r.leave(c, err)
 	<-c.written // the writer has finished, or given up
@@ -144,6 +159,10 @@ func (r *Room) leave(c *client, err error) {
 	case errors.Is(err, io.EOF):
 		r.logger.Printf("%v left", c)
 		c.out.close() // write what is due, then close
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		r.logger.Printf("%v cut off: line not finished within %v", c,
+			r.cfg.LineTimeout)
+		c.out.close() // write what is due, the error line too, then close
 	case errors.Is(err, net.ErrClosed):
 		// We closed the connection: cut off, or shutting down.
 	default:

@@ -11,8 +11,13 @@
 // ending in "\n" ("\r\n" is accepted). Every other client receives
 // "User N: text\n". A newcomer is told "Welcome to the chat, you are
 // User N!"; the others see "User N joined! (door)" and "User N left!".
-// A line that is too long or not UTF-8 earns the sender one line starting
-// with "error: "; empty lines are ignored.
+// A line that is too long, not UTF-8, or holds a control character that
+// could command a terminal (C0 but tab, DEL, C1, or a bidi control such
+// as U+202E) earns the sender one line starting with "error: " and goes
+// no further; empty lines are ignored.
+// A line that has begun must end within Config.LineTimeout, or the
+// sender is told "error: ..." and cut off; silence between lines is
+// never cut off.
 //
 // The room is built to hold thousands of clients:
 //

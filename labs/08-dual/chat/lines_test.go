@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 func TestLineReader(t *testing.T) {
@@ -39,7 +40,7 @@ func TestLineReader(t *testing.T) {
 				strings.NewReader(tt.in),
 				iotest.OneByteReader(strings.NewReader(tt.in)),
 			} {
-				lr := newLineReader(r, max)
+				lr := newLineReader(r, max, time.Minute)
 				var got []string
 				for {
 					line, err := lr.next()
@@ -69,7 +70,7 @@ func TestLineReader(t *testing.T) {
 	t.Run("the buffer starts small and grows only for long lines",
 		func(t *testing.T) {
 			lr := newLineReader(strings.NewReader("hi\n"+
-				strings.Repeat("x", 1000)+"\n"), 4096)
+				strings.Repeat("x", 1000)+"\n"), 4096, time.Minute)
 			lr.next()
 			if len(lr.buf) != firstBuffer {
 				t.Errorf("buffer is %d bytes after a short line, want %d",
@@ -81,4 +82,39 @@ func TestLineReader(t *testing.T) {
 					len(lr.buf))
 			}
 		})
+}
+
+// BenchmarkReadLines measures what a client's reader does for each line
+// before the broadcast: find the line, then check that it is text. One
+// op is one line of 100 bytes, in ASCII or in mixed scripts.
+//
+//	go test -run '^$' -bench ReadLines -benchmem ./labs/08-dual/chat
+func BenchmarkReadLines(b *testing.B) {
+	for _, text := range []struct{ name, line string }{
+		{"ascii", strings.Repeat("hello, world! ", 7) + "ok"},
+		{"mixed", strings.Repeat("é日😀 ", 10) +
+			"ok, 40 byte tail, in ASCII."},
+	} {
+		b.Run(text.name, func(b *testing.B) {
+			input := strings.Repeat(text.line+"\n", 1000)
+			r := strings.NewReader(input)
+			b.SetBytes(int64(len(text.line) + 1))
+			b.ReportAllocs()
+			lr := newLineReader(r, 4096, time.Minute)
+			for b.Loop() {
+				line, err := lr.next()
+				if err == io.EOF {
+					r.Reset(input)
+					lr = newLineReader(r, 4096, time.Minute)
+					line, err = lr.next()
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, ok := checkText(line); !ok {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
 }

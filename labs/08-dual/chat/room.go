@@ -40,6 +40,13 @@ type Config struct {
 	// no bytes for that long is cut off. Zero means 10 seconds.
 	WriteTimeout time.Duration
 
+	// LineTimeout bounds how long a client may take over one line, from
+	// its first byte to its "\n". A slower client is told "error: ..."
+	// and cut off: it would hold its place in the room without saying
+	// anything. A client that sends nothing between lines is never cut
+	// off. Zero means 60 seconds.
+	LineTimeout time.Duration
+
 	// Logger receives one line per join, leave, refusal and cut-off.
 	// Nil means no log.
 	Logger *log.Logger
@@ -101,6 +108,9 @@ func NewRoom(cfg Config) *Room {
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.LineTimeout <= 0 {
+		cfg.LineTimeout = 60 * time.Second
 	}
 	logger := cfg.Logger
 	if logger == nil {
