@@ -411,3 +411,17 @@ func TestDemoLogShowsHostileTextLiterally(t *testing.T) {
 		literal(t, "a tap error line", b.String(), ": ", s)
 	}
 }
+
+func TestTUIShowsAHostileRecordingLiterally(t *testing.T) {
+	path := hostilePcap(t, visibletest.Corpus)
+	r := startTUI(t, "-r", path, "-path", "/nonexistent/socketlab.sock")
+	app := <-r.app
+	// The status bar names the file, the Stream pane shows the end of
+	// the conversation, every payload of the corpus one after another.
+	r.waitFor(app, "file "+visible.String(path), "Packets (87)", `\\[red]tail`, "→ two", "→ lines")
+	app.QueueUpdate(func() {
+		if x, y, c, bad := visibletest.ControlCell(r.screen); bad {
+			t.Errorf("cell %d,%d holds %q", x, y, c)
+		}
+	})
+}
