@@ -128,6 +128,20 @@ func checkTview(t *testing.T, s string) {
 	}
 	checkCells(t, screen, s, w, style)
 
+	// Word-wrapped to a third of its width, line by line, it reads the
+	// same: no wrap point falls inside what Tview added.
+	lines := tview.WordWrap(esc, max(w/3, 1))
+	screen = newScreen(t, w+2, len(lines))
+	var wrapped string
+	for y, l := range lines {
+		_, n := tview.Print(screen, l, 0, y, w+2, tview.AlignLeft, tcell.ColorWhite)
+		screen.Show()
+		wrapped += visibletest.Row(screen, 0, y, n)
+	}
+	if wrapped != want {
+		t.Fatalf("Tview(%q) = %q wrapped in %q shows %q, want %q", s, esc, lines, wrapped, want)
+	}
+
 	tv := tview.NewTextView().SetDynamicColors(true).SetRegions(true).SetWrap(false)
 	tv.SetTextStyle(style).SetText(esc)
 	screen = newScreen(t, w+2, 1)
