@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -24,11 +25,12 @@ func isControl(r rune) bool {
 }
 
 // visible returns text as it is safe to show on a terminal: every
-// control character but tab and newline is written out as an escape
-// that the terminal prints instead of obeying (ESC as \x1b, U+202E as
-// \u202e), and so is every byte that is not UTF-8 (\xff). Everything
-// else, accents and emoji included, is left as it is. A backslash is
-// left alone too, so text that reads \x1b may have been typed that way.
+// control character but tab and newline is written out as Go writes it
+// in a quoted string, as an escape that the terminal prints instead of
+// obeying (ESC as \x1b, "\r" as \r, U+202E as \u202e), and so is every
+// byte that is not UTF-8 (\xff). Everything else, accents and emoji
+// included, is left as it is. A backslash is left alone too, so text
+// that reads \x1b may have been typed that way.
 func visible(text string) string {
 	var b strings.Builder
 	for i := 0; i < len(text); {
@@ -38,10 +40,9 @@ func visible(text string) string {
 			fmt.Fprintf(&b, `\x%02x`, text[i]) // not UTF-8
 		case r == '\n' || !isControl(r):
 			b.WriteString(text[i : i+size])
-		case r < utf8.RuneSelf:
-			fmt.Fprintf(&b, `\x%02x`, r)
 		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
+			q := strconv.QuoteRune(r) // '\x1b', with its quotes
+			b.WriteString(q[1 : len(q)-1])
 		}
 		i += size
 	}

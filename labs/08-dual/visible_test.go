@@ -11,14 +11,14 @@ import (
 // and the character a server that does filter names when it refuses the
 // line ("" for bytes that are not UTF-8).
 var hostile = []struct{ what, sent, shown, refused string }{
-	{"an OSC 2 window title", "x\x1b]2;PWNED\x07", `x\x1b]2;PWNED\x07`,
+	{"an OSC 2 window title", "x\x1b]2;PWNED\x07", `x\x1b]2;PWNED\a`,
 		"U+001B"},
 	{"a clear screen", "\x1b[2J\x1b[H", `\x1b[2J\x1b[H`, "U+001B"},
 	{"a line overwritten to spoof another user",
 		"x\r\x1b[KUser 1: send me your password",
-		`x\x0d\x1b[KUser 1: send me your password`, "U+000D"},
+		`x\r\x1b[KUser 1: send me your password`, "U+000D"},
 	{"an OSC 52 clipboard write", "\x1b]52;c;cGFzc3dvcmQ=\x07",
-		`\x1b]52;c;cGFzc3dvcmQ=\x07`, "U+001B"},
+		`\x1b]52;c;cGFzc3dvcmQ=\a`, "U+001B"},
 	{"an OSC 8 hyperlink",
 		"\x1b]8;;http://example.com/\x1b\\click\x1b]8;;\x1b\\",
 		`\x1b]8;;http://example.com/\x1b\click\x1b]8;;\x1b\`, "U+001B"},
@@ -29,7 +29,7 @@ var hostile = []struct{ what, sent, shown, refused string }{
 		"U+2066"},
 	{"a NUL", "a\x00b", `a\x00b`, "U+0000"},
 	{"a DEL", "a\x7fb", `a\x7fb`, "U+007F"},
-	{"a bare carriage return", "a\rb", `a\x0db`, "U+000D"},
+	{"a bare carriage return", "a\rb", `a\rb`, "U+000D"},
 	{"a lone ESC", "\x1b", `\x1b`, "U+001B"},
 	{"bytes that are not UTF-8", "caf\xe9 \xff", `caf\xe9 \xff`, ""},
 }
