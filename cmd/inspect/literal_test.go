@@ -210,7 +210,8 @@ func TestTapShowsHostileTextLiterally(t *testing.T) {
 // tapCorpus relays a connection per corpus entry to the echo server at
 // real and checks what the tap prints: no control character, and each
 // client's name, and its data with -text, shown literally.
-func tapCorpus(t *testing.T, dir, real string, text bool) {
+func tapCorpus(t testing.TB, dir, real string, text bool) {
+	t.Helper()
 	tapNoLeaks(t)
 	tapSock := filepath.Join(dir, "t\x1b[2J")
 	args := []string{"-listen", tapSock, "-to", real}

@@ -54,7 +54,7 @@ unix/stream  unix        (unnamed)                /tmp/socketlab.sock       ESTA
 
 func TestWriteTableShowsHostileNamesLiterally(t *testing.T) {
 	for _, name := range visibletest.Corpus {
-		t.Run(strconv.Quote(name), func(t *testing.T) {
+		t.Run(strconv.Quote(name)+" as a path and a command is shown as it is", func(t *testing.T) {
 			ss := []Socket{
 				{Kind: Unix, Family: "unix", Type: "stream", Path: "/tmp/" + name, State: "LISTEN",
 					Inode: 300, PID: 7, Process: name},

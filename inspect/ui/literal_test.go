@@ -133,7 +133,7 @@ func shows(t testing.TB, screen tcell.SimulationScreen, want ...[]string) {
 
 func TestHostileTextIsShownLiterally(t *testing.T) {
 	for _, s := range visibletest.Corpus {
-		t.Run(strconv.Quote(s), func(t *testing.T) {
+		t.Run(strconv.Quote(s)+" in every source is shown as it is", func(t *testing.T) {
 			u, hs := hostileUI(t, s)
 			h, m := hs[0], u.m
 			said := func(want ...[]string) [][]string {

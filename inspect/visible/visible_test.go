@@ -53,7 +53,7 @@ func TestLinesKeepsLineBreaksAndTabs(t *testing.T) {
 
 func TestTviewShowsEveryTagLiterally(t *testing.T) {
 	for _, s := range visibletest.Corpus {
-		t.Run(strconv.Quote(s), func(t *testing.T) { checkTview(t, s) })
+		t.Run(strconv.Quote(s)+" reads back as it is shown", func(t *testing.T) { checkTview(t, s) })
 	}
 }
 
@@ -113,6 +113,7 @@ func decode(t testing.TB, v string) string {
 // checkTview draws Tview(s) with Print and with a TextView, and checks
 // that the cells read back String(s) in the default style.
 func checkTview(t *testing.T, s string) {
+	t.Helper()
 	want := visible.String(s)
 	esc := visible.Tview(s)
 	w := uniseg.StringWidth(want)
@@ -156,7 +157,7 @@ func checkTview(t *testing.T, s string) {
 
 // checkCells checks that the first w cells of the screen's row have
 // style and that no cell holds a control rune.
-func checkCells(t *testing.T, screen tcell.Screen, s string, w int, style tcell.Style) {
+func checkCells(t testing.TB, screen tcell.Screen, s string, w int, style tcell.Style) {
 	t.Helper()
 	for x := 0; x < w; x++ {
 		if _, _, st, _ := screen.GetContent(x, 0); st != style {
