@@ -64,8 +64,10 @@ const usage = `usage:
   inspect [-port N] [-path P] [-all] [-i IFACE] [-r FILE]  open the terminal UI
           [-tap L=T] [-contrast] [-compare] [-ring N]
   inspect sockets [-port N] [-path P] [-all] [-json]       print the socket table
-  inspect packets [-i lo] [-port N] [-c N] [-x] [-r F] [-w F] print packets
-  inspect tap -listen L -to T [-text] [-mode M] [-snap N] relay and show bytes
+  inspect packets [-i lo] [-port N] [-c N] [-x] [-r F] [-w F [-force]]
+                                                          print packets
+  inspect tap -listen L -to T [-text] [-mode M] [-snap N] [-write-timeout D]
+                                                          relay and show bytes
   inspect demo [-pace D] [-once] [-no-ui] [-contrast] [-compare]
                                                           chat + UI in one go
 

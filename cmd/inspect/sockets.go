@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/socketlab/socketlab/inspect/sockets"
 	"github.com/socketlab/socketlab/inspect/visible"
+	"github.com/socketlab/socketlab/labs/08-dual/chat"
 )
 
 // runSockets prints the socket table once: inspect sockets [-port N]
@@ -98,8 +97,9 @@ func jsonVisible(b []byte) []byte {
 // defaultSocketsPort is the labs' TCP port.
 const defaultSocketsPort = 3008
 
-// defaultSocketsPath returns the labs' Unix socket path.
-func defaultSocketsPath() string { return filepath.Join(os.TempDir(), "socketlab.sock") }
+// defaultSocketsPath returns the labs' default Unix socket path, the one
+// in this user's private folder.
+func defaultSocketsPath() string { return chat.DefaultPath() }
 
 // noSocketsHint says that nothing matched f and what to run so that
 // something does.

@@ -61,8 +61,7 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	help := func() string {
 		var b strings.Builder
 		own := chat.DefaultPath()
-		fmt.Fprintf(&b, tapUsage, own,
-			filepath.Join(filepath.Dir(own), "tap.sock"))
+		fmt.Fprintf(&b, tapUsage, own, tapBeside(own))
 		fs.SetOutput(&b)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
@@ -184,3 +183,14 @@ func printTapEvent(w io.Writer, ev tap.Event, text bool, client, server string) 
 		}
 	}
 }
+
+// tapBeside returns where a tap for the server on path may listen: a
+// file tap.sock in the same folder, which for the labs' default path is
+// the user's private folder.
+func tapBeside(path string) string {
+	return filepath.Join(filepath.Dir(path), "tap.sock")
+}
+
+// tapExample returns a -tap value for the server on path:
+// "TAP=path".
+func tapExample(path string) string { return tapBeside(path) + "=" + path }

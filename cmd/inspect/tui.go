@@ -176,6 +176,7 @@ func runTUIConfigWith(ctx context.Context, cfg tuiConfig, stdout, stderr io.Writ
 		Conversations: tracker,
 		SocketsHint:   tuiSocketsHint(cfg),
 		PacketsHint:   tuiPacketsHint(cfg),
+		TapHint:       tapExample(cfg.Paths[0]),
 		Theme:         theme,
 		Compare:       cfg.Compare,
 	})
@@ -385,7 +386,7 @@ func parseTUIFlags(args []string, stdout io.Writer) (tuiConfig, error) {
 	fs.SetOutput(io.Discard)
 	ports := &portList{ports: []int{3008}}
 	fs.Var(ports, "port", "TCP `port`s to watch (repeatable, or a list like 3008,3009)")
-	paths := &pathList{paths: []string{filepath.Join(os.TempDir(), "socketlab.sock")}}
+	paths := &pathList{paths: []string{defaultSocketsPath()}}
 	fs.Var(paths, "path", "Unix socket `path` to watch (repeatable)")
 	all := fs.Bool("all", false, "show every TCP and Unix socket and every TCP packet")
 	iface := fs.String("i", "lo", "capture on interface `IFACE`")
@@ -439,7 +440,7 @@ func (t *tuiTaps) String() string {
 func (t *tuiTaps) Set(v string) error {
 	l, to, ok := strings.Cut(v, "=")
 	if !ok || l == "" || to == "" {
-		return fmt.Errorf("%q: want LISTEN=TARGET, for example /tmp/tap.sock=/tmp/socketlab.sock", v)
+		return fmt.Errorf("%q: want LISTEN=TARGET, for example %s", v, tapExample(defaultSocketsPath()))
 	}
 	for _, a := range []string{l, to} {
 		if _, err := tap.ParseAddr(a); err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/tap"
+	"github.com/socketlab/socketlab/labs/08-dual/chat"
 )
 
 const tuiWait = 20 * time.Second
@@ -100,7 +101,7 @@ func TestTUIFlags(t *testing.T) {
 			t.Errorf("ports %v, err %v", cfg.Ports, err)
 		}
 		cfg, _ = parseTUIFlags(nil, io.Discard)
-		if fmt.Sprint(cfg.Ports) != "[3008]" || fmt.Sprint(cfg.Paths) != "["+filepath.Join(os.TempDir(), "socketlab.sock")+"]" ||
+		if fmt.Sprint(cfg.Ports) != "[3008]" || fmt.Sprint(cfg.Paths) != "["+chat.DefaultPath()+"]" ||
 			cfg.Iface != "lo" || cfg.Contrast || cfg.Compare || len(cfg.Taps) != 0 {
 			t.Errorf("defaults %+v", cfg)
 		}

@@ -3,7 +3,7 @@
 // server delivers.
 //
 //	swarm -addr 127.0.0.1:3008 -clients 1000 -senders 10 -duration 10s
-//	swarm -path /tmp/socketlab.sock -clients 100 -senders 5 -rate 100
+//	swarm -path /run/user/1000/socketlab.sock -clients 100 -senders 5 -rate 100
 //
 // K of the N clients send lines, at -rate lines per second each, or with
 // -rate 0 as fast as a window allows: a sender may have at most -window

@@ -140,12 +140,17 @@ func (m *Model) compareTCP(k connKey, ok bool) compareSide {
 func (m *Model) compareTap(k connKey, ok bool) compareSide {
 	th := m.opt.Theme
 	if !ok {
+		hint := m.opt.TapHint
+		if hint == "" {
+			hint = "TAP.sock=SERVER.sock"
+		}
+		listen, _, _ := strings.Cut(hint, "=")
 		return compareSide{title: "IPC: no tap connection yet",
 			addr: []compareLine{
 				{"a Unix socket's bytes need a tap relay:", th.Dim},
-				{"  inspect -tap /tmp/tap.sock=/tmp/socketlab.sock", th.Text},
+				{"  inspect -tap " + hint, th.Text},
 				{"then point the client at the tap:", th.Dim},
-				{"  nc -U /tmp/tap.sock", th.Text}},
+				{"  nc -U " + listen, th.Text}},
 			wire: []compareLine{{noPackets, th.Reset}}}
 	}
 	var info *tapInfo

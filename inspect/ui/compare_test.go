@@ -15,9 +15,20 @@ func TestCompareView(t *testing.T) {
 		press(u, key(tcell.KeyRune, 'v'))
 		got := screenText(draw(t, u, 120, 30))
 		for _, want := range []string{"TCP: no connection captured yet", "nc 127.0.0.1 3008",
-			"IPC: no tap connection yet", "inspect -tap /tmp/tap.sock=/tmp/socketlab.sock",
-			"nc -U /tmp/tap.sock", "0 packets: AF_UNIX"} {
+			"IPC: no tap connection yet", "inspect -tap TAP.sock=SERVER.sock",
+			"nc -U TAP.sock", "0 packets: AF_UNIX"} {
 			if !strings.Contains(strings.Join(strings.Fields(got), " "), want) {
+				t.Errorf("no %q:\n%s", want, got)
+			}
+		}
+	})
+	t.Run("its tap hint names the server's own path when it is given", func(t *testing.T) {
+		u := New(Options{TapHint: "/srv/class/tap.sock=/srv/class/chat.sock"})
+		press(u, key(tcell.KeyRune, 'v'))
+		got := strings.Join(strings.Fields(screenText(draw(t, u, 120, 30))), " ")
+		for _, want := range []string{"inspect -tap /srv/class/tap.sock=/srv/class/chat.sock",
+			"nc -U /srv/class/tap.sock"} {
+			if !strings.Contains(got, want) {
 				t.Errorf("no %q:\n%s", want, got)
 			}
 		}

@@ -41,7 +41,11 @@ type Options struct {
 	SocketsHint string
 	// PacketsHint is shown in the Packets pane while it is empty.
 	PacketsHint string
-	Theme       Theme
+	// TapHint is the -tap value (LISTEN=TARGET) that the compare view
+	// suggests while it has no tap connection; empty means a generic
+	// TAP.sock=SERVER.sock.
+	TapHint string
+	Theme   Theme
 	// Compare opens the UI on the compare view (the v key): one TCP
 	// connection beside one tap (IPC) connection.
 	Compare bool
