@@ -1,6 +1,7 @@
 package sockets
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -15,12 +16,6 @@ import (
 // linux/sock_diag.h, linux/unix_diag.h and linux/inet_diag.h; x/sys/unix
 // has the constants of netlink but not these structures.
 
-// unixExtra is what sock_diag adds to a line of /proc/net/unix.
-type unixExtra struct {
-	peer         uint64 // inode of the other end of a connected socket
-	recvQ, sendQ uint32
-}
-
 // listenExtra is what sock_diag adds to a listening TCP socket.
 type listenExtra struct {
 	backlog  uint32 // the accept queue's limit, ss's Send-Q
@@ -34,8 +29,10 @@ const (
 	diagInetReqLen = 56 // struct inet_diag_req_v2
 	diagInetMsgLen = 72 // struct inet_diag_msg
 
+	udiagShowName  = 0x01
 	udiagShowPeer  = 0x04
 	udiagShowRQLen = 0x10
+	unixDiagName   = 0 // UNIX_DIAG_NAME
 	unixDiagPeer   = 2 // UNIX_DIAG_PEER
 	unixDiagRQLen  = 4 // UNIX_DIAG_RQLEN
 
@@ -127,30 +124,60 @@ func (c *diagConn) dump(req []byte, fn func(msg []byte)) error {
 	}
 }
 
-// unixExtras returns the peer and queue lengths of every Unix socket,
-// by inode.
-func (c *diagConn) unixExtras(into map[uint64]unixExtra) error {
+// unixSockets appends to out every Unix socket of this network
+// namespace: its name, type, state, inode, peer and queue lengths, all
+// from one dump. The name comes as the bytes the socket was bound to,
+// so, unlike a line of /proc/net/unix, a name that holds a newline
+// cannot end its row early and forge another.
+func (c *diagConn) unixSockets(out []Socket) ([]Socket, error) {
 	var req [diagUnixReqLen]byte
 	ne := binary.NativeEndian
 	req[0] = unix.AF_UNIX
 	ne.PutUint32(req[4:], ^uint32(0)) // every state
-	ne.PutUint32(req[12:], udiagShowPeer|udiagShowRQLen)
-	return c.dump(req[:], func(m []byte) {
+	ne.PutUint32(req[12:], udiagShowName|udiagShowPeer|udiagShowRQLen)
+	err := c.dump(req[:], func(m []byte) {
 		if len(m) < diagUnixMsgLen {
 			return
 		}
-		ino := uint64(ne.Uint32(m[4:]))
-		var x unixExtra
+		s := Socket{Kind: Unix, Family: "unix",
+			Type:  unixTypeName(uint16(m[1])),
+			State: unixDiagStateName(m[2]),
+			Inode: uint64(ne.Uint32(m[4:]))}
 		eachAttr(m[diagUnixMsgLen:], func(typ uint16, v []byte) {
 			switch {
+			case typ == unixDiagName:
+				s.Path = boundName(v)
 			case typ == unixDiagPeer && len(v) >= 4:
-				x.peer = uint64(ne.Uint32(v))
+				s.PeerInode = uint64(ne.Uint32(v))
 			case typ == unixDiagRQLen && len(v) >= 8:
-				x.recvQ, x.sendQ = ne.Uint32(v), ne.Uint32(v[4:])
+				s.RecvQ, s.SendQ = int(ne.Uint32(v)), int(ne.Uint32(v[4:]))
 			}
 		})
-		into[ino] = x
+		out = append(out, s)
 	})
+	return out, err
+}
+
+// boundName turns a bound address (sun_path as the kernel keeps it) into
+// the name /proc/net/unix and ss print: a path up to its NUL, or for the
+// abstract namespace "@" and the name with each NUL written as "@".
+func boundName(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if b[0] != 0 {
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			b = b[:i]
+		}
+		return string(b)
+	}
+	name := []byte(string(b))
+	for i, c := range name {
+		if c == 0 {
+			name[i] = '@'
+		}
+	}
+	return string(name)
 }
 
 // listeners returns the listening TCP sockets of family (AF_INET or

@@ -1,16 +1,19 @@
 // Package sockets reads the machine's TCP and Unix socket tables and
 // turns them into plain snapshots that the inspector's views print.
 //
-// Read asks the kernel for its TCP sockets over netlink (sock_diag, the
-// service ss uses), reads /proc/net/unix, keeps the sockets a Filter
-// selects, and finds the process that owns each one by following the
+// Read asks the kernel for its TCP and Unix sockets over netlink
+// (sock_diag, the service ss uses), keeps the sockets a Filter selects,
+// and finds the process that owns each one by following the
 // socket:[INODE] links under /proc/PID/fd. With a port filter the kernel
 // itself picks the TCP sockets, so it sends only those. Netlink also
 // gives what /proc leaves out: which Unix socket is connected to which,
 // the queues of Unix sockets, the backlog limit of listeners, and
-// whether an IPv6 socket bound to [::] also accepts IPv4. When netlink
-// is not available Read parses /proc/net/tcp and /proc/net/tcp6 instead
-// and the table still lists every socket; those facts are then zero, or
+// whether an IPv6 socket bound to [::] also accepts IPv4. It gives a
+// Unix socket's name as bytes, too: /proc/net/unix writes names as they
+// are, one socket a line, so a name holding a newline would end its row
+// early and could forge another row. When netlink is not available Read
+// parses /proc/net/tcp, /proc/net/tcp6 and /proc/net/unix instead and
+// the table still lists every socket; those facts are then zero, or
 // guessed where Socket has a field that says so (DualStackGuess).
 //
 // What the table can and cannot know:

@@ -200,24 +200,26 @@ func procTCP(name string, family uint8, f Filter, buf []byte, out []Socket) ([]S
 	return out, nil
 }
 
-// readUnix returns the sockets of /proc/net/unix that f selects, with
-// their peers and queues when netlink is available.
+// readUnix returns the Unix sockets that f selects. It asks the kernel
+// over netlink and, where that fails, reads /proc/net/unix instead, which
+// knows no peers or queues, and in which a socket name holding a newline
+// looks like two rows.
 func readUnix(f Filter, buf []byte) ([]Socket, error) {
+	if !noNetlink {
+		if c, err := openDiag(buf); err == nil {
+			us, err := c.unixSockets(nil)
+			c.Close()
+			if err == nil {
+				return matchUnix(us, f), nil
+			}
+		}
+	}
 	var us []Socket
 	err := readTable(procRoot+"/net/unix", func(fl *os.File) error {
 		return scanUnix(fl, buf, func(r unixRow) { us = append(us, unixSocket(r)) })
 	})
 	if err != nil {
 		return nil, err
-	}
-	if extra := unixExtras(buf); extra != nil {
-		for i := range us {
-			if us[i].Inode == 0 {
-				continue // not accepted yet: no inode to look it up by
-			}
-			x := extra[us[i].Inode]
-			us[i].PeerInode, us[i].RecvQ, us[i].SendQ = x.peer, int(x.recvQ), int(x.sendQ)
-		}
 	}
 	return matchUnix(us, f), nil
 }
@@ -333,24 +335,6 @@ func listenExtras(family uint8, buf []byte) map[uint64]listenExtra {
 	defer c.Close()
 	if c.listeners(family, m) != nil {
 		clear(m)
-	}
-	return m
-}
-
-// unixExtras asks netlink for the peers and queues of every Unix
-// socket; it returns nil if netlink is not available.
-func unixExtras(buf []byte) map[uint64]unixExtra {
-	if noNetlink {
-		return nil
-	}
-	c, err := openDiag(buf)
-	if err != nil {
-		return nil
-	}
-	defer c.Close()
-	m := make(map[uint64]unixExtra)
-	if c.unixExtras(m) != nil {
-		return nil
 	}
 	return m
 }

@@ -125,7 +125,7 @@ func myComm(t testing.TB) string {
 }
 
 // inodeOf returns the inode of the socket under c.
-func inodeOf(t testing.TB, c net.Conn) uint64 {
+func inodeOf(t testing.TB, c any) uint64 {
 	t.Helper()
 	raw, err := c.(syscall.Conn).SyscallConn()
 	if err != nil {
@@ -437,5 +437,90 @@ func TestReadManyPorts(t *testing.T) {
 	ss := ours(read(t, Filter{Ports: ports}, count(1)))
 	if ss[0].LocalPort != port(ln.Addr()) || ss[0].State != "LISTEN" {
 		t.Errorf("got %+v, want the listener", ss[0])
+	}
+}
+
+func TestReadUnixNameWithANewlineForgesNoRow(t *testing.T) {
+	dir, err := os.MkdirTemp("", "sl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	// /proc/net/unix writes a name as it is, one socket a line: this
+	// name ends its line early and makes the rest look like a listener
+	// on real.sock, with an inode of its own choosing.
+	real := filepath.Join(dir, "real.sock")
+	forged := "x\n0000000000000000: 00000002 00000000 00010000 0001 01 99999 " + real
+	hostile := filepath.Join(dir, forged)
+	if err := os.MkdirAll(filepath.Dir(hostile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ln := listen(t, "unix", hostile)
+
+	t.Run("nothing is listed on the path nobody listens on", func(t *testing.T) {
+		snap, err := Read(Filter{Paths: []string{real}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range snap.Sockets {
+			t.Errorf("a row for %q that no socket has: %+v", real, s)
+		}
+	})
+	t.Run("the hostile name is read back whole", func(t *testing.T) {
+		ss := ours(read(t, Filter{Paths: []string{hostile}}, count(1)))
+		if ss[0].Path != hostile || ss[0].State != "LISTEN" || ss[0].Inode != inodeOf(t, ln) {
+			t.Errorf("got %+v, want the listener on %q", ss[0], hostile)
+		}
+	})
+}
+
+func TestDiagUnixAgreesWithProc(t *testing.T) {
+	dir, err := os.MkdirTemp("", "sl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ln := listen(t, "unix", filepath.Join(dir, "s.sock"))
+	connect(t, ln, "")
+	abstract := "@sl-agree-" + strconv.Itoa(os.Getpid())
+	g, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: abstract, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+
+	buf := make([]byte, 64<<10)
+	c, err := openDiag(buf)
+	if err != nil {
+		t.Skipf("no sock_diag here: %v", err)
+	}
+	fromDiag, err := c.unixSockets(nil)
+	c.Close()
+	if err != nil {
+		t.Skipf("no sock_diag for Unix sockets here: %v", err)
+	}
+	var fromProc []Socket
+	err = readTable("/proc/net/unix", func(fl *os.File) error {
+		return scanUnix(fl, buf, func(r unixRow) { fromProc = append(fromProc, unixSocket(r)) })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only this process's sockets, and only what /proc knows of them:
+	// others may come and go between the two reads.
+	mine := func(ss []Socket) []Socket {
+		var kept []Socket
+		for _, s := range ss {
+			if s.Inode != 0 && isMine(t, s.Inode) {
+				s.PeerInode, s.RecvQ, s.SendQ = 0, 0, 0
+				kept = append(kept, s)
+			}
+		}
+		Sort(kept)
+		return kept
+	}
+	a, b := mine(fromDiag), mine(fromProc)
+	if len(a) < 4 || !slices.Equal(a, b) {
+		t.Errorf("netlink gave\n%s\n/proc gave\n%s", table(a), table(b))
 	}
 }

@@ -74,6 +74,23 @@ func unixStateName(flags uint32, st uint8) string {
 	return fmt.Sprintf("UNKNOWN(%d)", st)
 }
 
+// unixDiagStateName names the state sock_diag gives a Unix socket (the
+// TCP state numbers the kernel reuses for it) with the names
+// unixStateName gives the same socket from /proc/net/unix.
+func unixDiagStateName(st uint8) string {
+	switch st {
+	case 10: // TCP_LISTEN
+		return "LISTEN"
+	case 1: // TCP_ESTABLISHED
+		return "ESTABLISHED"
+	case 2: // TCP_SYN_SENT
+		return "CONNECTING"
+	case 7: // TCP_CLOSE
+		return "UNCONNECTED"
+	}
+	return fmt.Sprintf("UNKNOWN(%d)", st)
+}
+
 // stateRank orders states in a table: listeners first, then live
 // connections, then connections on their way out.
 func stateRank(s string) int {
