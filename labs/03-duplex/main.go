@@ -5,6 +5,8 @@
 // A net.Conn is a duplex stream, like a Node socket: an io.Reader and an
 // io.Writer at the same time. TCP carries a stream of bytes, not
 // messages, and the server's log shows it: one Read is not one Write.
+// The client shows what the server sends with control characters made
+// visible, so that no server can command our terminal.
 // Run the server, then the client in a second terminal:
 //
 //	go run ./labs/03-duplex server
