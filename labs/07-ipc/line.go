@@ -103,14 +103,17 @@ func (lr *lineReader) startLine() error {
 // isControl). A client's line ends up on other people's terminals, and
 // a control character in it could command them: clear the screen,
 // retitle the window, or write over a line to fake someone else's words.
+// The error names the first fault in the line, whichever kind it is.
 func checkText(line string) error {
-	if !utf8.ValidString(line) {
-		return errNotUTF8
-	}
-	for _, r := range line {
-		if isControl(r) {
+	for i := 0; i < len(line); {
+		r, size := utf8.DecodeRuneInString(line[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return errNotUTF8
+		case isControl(r):
 			return fmt.Errorf("line holds a control character (%U)", r)
 		}
+		i += size
 	}
 	return nil
 }

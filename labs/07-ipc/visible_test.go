@@ -32,6 +32,8 @@ var hostile = []struct{ what, sent, shown, refused string }{
 	{"a bare carriage return", "a\rb", `a\rb`, "U+000D"},
 	{"a lone ESC", "\x1b", `\x1b`, "U+001B"},
 	{"bytes that are not UTF-8", "caf\xe9 \xff", `caf\xe9 \xff`, ""},
+	{"a control before bytes that are not UTF-8", "a\x1bb\xff",
+		`a\x1bb\xff`, "U+001B"},
 }
 
 // plain is text that passes as it is.

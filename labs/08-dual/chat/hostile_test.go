@@ -35,6 +35,9 @@ var hostile = []struct {
 	{"a bare carriage return", "a\rb", '\r'},
 	{"a lone ESC", "\x1b", 0x1b},
 	{"bytes that are not UTF-8", "caf\xe9", utf8.RuneError},
+	{"a control before bytes that are not UTF-8", "a\x1bb\xff", 0x1b},
+	{"bytes that are not UTF-8 before a control", "a\xffb\x1b",
+		utf8.RuneError},
 }
 
 // plain is text that passes as it is: tab, accents, CJK, emoji, and
