@@ -41,7 +41,7 @@ type fileReader struct {
 	path    string
 	f       *os.File
 	br      *bufio.Reader
-	size    int64 // the file's size, or -1 when it is not a regular file
+	size    int64 // the file's size when last asked, or -1 when it is not a regular file
 	off     int64
 	linkOff int64 // where the link type is written
 	order   binary.ByteOrder
@@ -79,6 +79,19 @@ func OpenFile(path string) (*Source, error) {
 		snap = DefaultSnapLen
 	}
 	return &Source{name: path, r: r, dec: dec, snapLen: snap}, nil
+}
+
+// grownTo reports whether the file now holds at least end bytes. The
+// size is asked again only when the one known is short: a capture that
+// dumpcap or tcpdump -w is still writing grows while it is read.
+func (r *fileReader) grownTo(end int64) bool {
+	if end <= r.size {
+		return true
+	}
+	if st, err := r.f.Stat(); err == nil {
+		r.size = st.Size()
+	}
+	return end <= r.size
 }
 
 func (r *fileReader) fail(off int64, format string, args ...any) error {

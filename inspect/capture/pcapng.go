@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"strings"
 	"time"
@@ -33,14 +34,20 @@ const (
 	ngMaxUnread = 8
 )
 
-// The smallest length of each block type: type, length, the fixed
-// fields of its body and the trailing length.
-var ngMinLen = map[uint32]uint32{
-	ngSectionHeader:  28,
-	ngInterfaceDesc:  20,
-	ngObsoletePacket: 32,
-	ngSimplePacket:   16,
-	ngEnhancedPacket: 32,
+// ngMinLen returns the smallest length of a block of type typ: type,
+// length, the fixed fields of its body and the trailing length.
+func ngMinLen(typ uint32) uint32 {
+	switch typ {
+	case ngSectionHeader:
+		return 28
+	case ngInterfaceDesc:
+		return 20
+	case ngObsoletePacket, ngEnhancedPacket:
+		return 32
+	case ngSimplePacket:
+		return 16
+	}
+	return 12
 }
 
 var ngBlockName = map[uint32]string{
@@ -178,16 +185,16 @@ func (r *fileReader) ngBlock() (data []byte, ts time.Time, wire int, ok bool, er
 
 // ngCheckLength refuses block lengths that no well-formed block has:
 // too short for the block type, not a multiple of 4, or running past
-// the end of the file.
+// the end of the file (as it is now: a file still being written grows).
 func (r *fileReader) ngCheckLength(start int64, typ, length uint32) error {
 	switch {
 	case length < 12:
 		return r.fail(start, "a block claims %d bytes, fewer than the 12 of an empty block: the file is corrupt", length)
 	case length%4 != 0:
 		return r.fail(start, "a block claims %d bytes, which is not a multiple of 4: the file is corrupt", length)
-	case length < ngMinLen[typ]:
-		return r.fail(start, "a %s of %d bytes is too short (at least %d): the file is corrupt", ngBlockName[typ], length, ngMinLen[typ])
-	case r.size >= 0 && start+int64(length) > r.size:
+	case length < ngMinLen(typ):
+		return r.fail(start, "a %s of %d bytes is too short (at least %d): the file is corrupt", ngBlockName[typ], length, ngMinLen(typ))
+	case r.size >= 0 && !r.grownTo(start+int64(length)):
 		return r.fail(start, "file is truncated: the block has %d of its %d bytes", r.size-start, length)
 	}
 	return nil
@@ -224,10 +231,9 @@ func (r *fileReader) ngInterface(start int64, h []byte, body int64) error {
 	}
 	ifc := ngIface{link: uint32(ng.order.Uint16(b[0:2])), snap: ng.order.Uint32(b[4:8]), units: 1e6}
 	id := len(ng.ifaces)
+	// The length is a multiple of 4 (see ngCheckLength), and so is
+	// every padded option, so rem always holds a whole option header.
 	for rem := body - 8; rem > 0; {
-		if rem < 4 {
-			return r.ngSkip(rem, start, length)
-		}
 		if err := r.ngRead(b[:4], start, length); err != nil {
 			return err
 		}
@@ -292,10 +298,11 @@ func (r *fileReader) ngPacket(start int64, typ uint32, h []byte, body int64) (da
 	case ngObsoletePacket:
 		id, caplen, wireLen = uint32(ng.order.Uint16(f[0:2])), ng.order.Uint32(f[12:16]), ng.order.Uint32(f[16:20])
 	case ngSimplePacket:
-		// The captured length is what the block holds, cut to the
-		// interface's snap length.
+		// The block says only the length on the wire: the captured
+		// length is that, cut to the interface's snap length. What the
+		// block holds past it is padding, never packet data.
 		wireLen = ng.order.Uint32(f[0:4])
-		caplen = uint32(min(int64(wireLen), body-fixed))
+		caplen = wireLen
 	}
 	if int64(id) >= int64(len(ng.ifaces)) {
 		return nil, ts, 0, false, r.fail(start, "a %s names interface %d, but section %d describes %d: the file is corrupt",
@@ -330,21 +337,40 @@ func (r *fileReader) ngPacket(start int64, typ uint32, h []byte, body int64) (da
 	}
 	if typ == ngSimplePacket {
 		ts = time.Unix(0, 0) // a simple packet block has no timestamp
-	} else {
-		ts = ifc.time(ng.order.Uint32(f[4:8]), ng.order.Uint32(f[8:12]))
+	} else if ts, ok = ifc.time(ng.order.Uint32(f[4:8]), ng.order.Uint32(f[8:12])); !ok {
+		return nil, ts, 0, false, r.fail(start, "a %s is timed outside the years 1 to 9999 "+
+			"(its interface's if_tsoffset is %d s): the file is corrupt", ngBlockName[typ], ifc.offset)
 	}
 	return data, ts, int(wireLen), true, nil
 }
 
-// time converts a timestamp in the interface's units to a time.
-func (ifc *ngIface) time(hi, lo uint32) time.Time {
+// The seconds since 1970 of the first and the last second of the years
+// 1 to 9999, the times a packet may have. Every time.Time between them
+// can be formatted; far past them time.Unix wraps around.
+const (
+	ngMinSec = -62135596800
+	ngMaxSec = 253402300799
+)
+
+// time converts a timestamp in the interface's units to a time. It
+// reports false when the time, with the interface's offset, falls
+// outside the years 1 to 9999.
+func (ifc *ngIface) time(hi, lo uint32) (time.Time, bool) {
 	t := uint64(hi)<<32 | uint64(lo)
 	sec, frac := t/ifc.units, t%ifc.units
+	if sec > math.MaxInt64 {
+		return time.Time{}, false
+	}
+	// The sum overflows exactly when it moves against the offset's sign.
+	s := int64(sec) + ifc.offset
+	if (s < int64(sec)) != (ifc.offset < 0) || s < ngMinSec || s > ngMaxSec {
+		return time.Time{}, false
+	}
 	// frac < units, so frac*1e9/units is below 1e9 and the division
 	// of the 128-bit product cannot overflow.
 	h, l := bits.Mul64(frac, 1e9)
 	nsec, _ := bits.Div64(h, l, ifc.units)
-	return time.Unix(int64(sec)+ifc.offset, int64(nsec))
+	return time.Unix(s, int64(nsec)), true
 }
 
 // ngUnits returns the timestamp units per second that an if_tsresol

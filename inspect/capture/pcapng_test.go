@@ -418,6 +418,29 @@ func craftedFiles(t testing.TB) []craftedFile {
 		{name: "link type 276 (LINUX_SLL2) is named by its number", file: "link-276.pcapng",
 			data: newNgFile(le).iface(276, 262144).epb(0, 1e6, frame).bytes(),
 			bad:  true, atOpen: true, offset: 36, mention: "276"},
+		{name: "a simple packet block holding less than its length on the wire is corrupt, not padded out",
+			file: "spb-wire-past-data.pcapng",
+			data: func() []byte {
+				// 66 bytes of frame and 2 of padding, but a wire length
+				// of 70 and no snap length to have cut it: the padding
+				// must not be read as the frame's last bytes.
+				w := newNgFile(le).iface(1, 0)
+				return w.block(3, le.AppendUint32(nil, 70), frame[:66]).bytes()
+			}(), bad: true, offset: afterHead, mention: "70"},
+		{name: "an if_tsoffset that overflows the seconds is corrupt", file: "tsoffset-overflow.pcapng",
+			data: withOpt(le, 14, le.AppendUint64(nil, 1<<63-1)...), bad: true, offset: afterHead + 12,
+			mention: "9223372036854775807"},
+		{name: "a timestamp of 2^64-1 seconds is corrupt", file: "ts-max-seconds.pcapng",
+			data: func() []byte {
+				w := newNgFile(be)
+				return w.iface(1, 262144, w.opt(9, 0)).epb(0, 1<<64-1, frame).bytes()
+			}(), bad: true, offset: afterHead + 8},
+		{name: "a timestamp before the year 1 is corrupt", file: "ts-before-year-1.pcapng",
+			data: func() []byte {
+				offset := int64(ngMinSec - 2) // and the packet is timed 1 s later
+				return withOpt(be, 14, be.AppendUint64(nil, uint64(offset))...)
+			}(), bad: true, offset: afterHead + 12,
+			mention: fmt.Sprint(ngMinSec - 2)},
 	}
 }
 
@@ -546,6 +569,57 @@ func TestPcapngUnreadLinkTypes(t *testing.T) {
 		readAll(t, src)
 		if u := src.Unread(); u != "" {
 			t.Errorf("Unread() = %q", u)
+		}
+	})
+}
+
+func TestPcapngGrowing(t *testing.T) {
+	t.Run("blocks written after the file was opened are read on", func(t *testing.T) {
+		ps := echoFrames(t)
+		w := newNgFile(binary.LittleEndian).iface(1, 262144)
+		at := func(i int) uint64 { return uint64(ps[i].Time.UnixMicro()) }
+		path := writeTemp(t, "growing.pcapng", w.epb(0, at(0), ps[0].Frame).bytes())
+		src, err := OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		var p Packet
+		if err := src.Next(&p); err != nil {
+			t.Fatal(err)
+		}
+		got := []Packet{p.Copy()}
+		// As dumpcap does while it captures: whole blocks appended to
+		// the file, once the reader had reached its end and once before.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		appendPackets := func(from, to int) {
+			t.Helper()
+			more := &ngFile{order: binary.LittleEndian}
+			for i := from; i < to; i++ {
+				more.epb(0, at(i), ps[i].Frame)
+			}
+			if _, err := f.Write(more.bytes()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := src.Next(&p); err != io.EOF {
+			t.Fatalf("at the end of the file: %v, want io.EOF", err)
+		}
+		appendPackets(1, 3)
+		for range 2 {
+			if err := src.Next(&p); err != nil {
+				t.Fatalf("after %d packets: %v", len(got), err)
+			}
+			got = append(got, p.Copy())
+		}
+		appendPackets(3, len(ps))
+		got = append(got, readAll(t, src)...)
+		if render(got) != render(ps) {
+			t.Errorf("got\n%s\nwant\n%s", render(got), render(ps))
 		}
 	})
 }
