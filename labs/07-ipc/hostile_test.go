@@ -338,3 +338,61 @@ func TestNextLine(t *testing.T) {
 		})
 	}
 }
+
+func TestServerLogsClientNamesQuoted(t *testing.T) {
+	checkGoroutines(t)
+	path, logs, stop := startServer(t)
+	server := &net.UnixAddr{Name: path, Net: "unix"}
+	// A client names its socket by binding it to a path of its choice:
+	// any bytes but "/" and NUL.
+	names := []string{"\x1b]2;PWNED\x07\nUser 9 joined (fake)"}
+	for _, h := range hostile {
+		if !strings.ContainsAny(h.sent, "/\x00") {
+			names = append(names, h.sent)
+		}
+	}
+	dir := tempDir(t)
+	for i, name := range names {
+		self := &net.UnixAddr{Name: filepath.Join(dir, name), Net: "unix"}
+		conn, err := net.DialUnix("unix", self, server)
+		if err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		// It hangs up with its welcome unread: the server's next read
+		// then fails with an error that holds the name, where the
+		// system says so (Linux does).
+		waitUnread(t, conn)
+		conn.Close()
+		logs.waitFor(t, fmt.Sprintf("is User %d\n", i+1))
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	checkInert(t, out)
+	if strings.Contains(out, "\nUser 9 joined (fake)") {
+		t.Errorf("a client's name began a log line:\n%s", out)
+	}
+}
+
+// waitUnread waits until conn has bytes to read, and leaves them unread.
+func waitUnread(t testing.TB, conn *net.UnixConn) {
+	t.Helper()
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(timeout))
+	var perr error
+	err = raw.Read(func(fd uintptr) bool {
+		_, _, perr = syscall.Recvfrom(int(fd), make([]byte, 1),
+			syscall.MSG_PEEK)
+		return !errors.Is(perr, syscall.EAGAIN)
+	})
+	if err == nil {
+		err = perr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -98,7 +98,7 @@ func (r *room) sendOthers(from *client, msg []byte) {
 // Closing conn ends c's reader, which then leaves the room.
 func (r *room) drop(c *client, why error) {
 	c.dropped.Do(func() {
-		r.logger.Printf("User %d dropped: %v", c.id, why)
+		r.logger.Printf("User %d dropped: %v", c.id, quoted(why.Error()))
 		c.out.close()
 		c.conn.Close()
 	})

@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -55,12 +56,16 @@ func serve(ctx context.Context, ln net.Listener, logger *log.Logger) error {
 // second goroutine, the writer, is the only one that writes to conn.
 func handle(r *room, conn net.Conn, logger *log.Logger) {
 	defer conn.Close()
-	peer := conn.RemoteAddr()
+	// A Unix client may bind its socket to a name of its choosing before
+	// it connects, and that name is its RemoteAddr: so addresses, and
+	// errors that hold them, are text from the client too (see quoted).
+	peer := quoted(conn.RemoteAddr().String())
 	logger.Printf("A new connection to the server! (from %v)", peer)
 	// The client's conn is a net.Conn too. Its LocalAddr is our
 	// RemoteAddr and the other way round: compare with its output.
-	logger.Printf("  this end (LocalAddr):   %v", conn.LocalAddr())
-	logger.Printf("  other end (RemoteAddr): %v", conn.RemoteAddr())
+	logger.Printf("  this end (LocalAddr):   %v",
+		quoted(conn.LocalAddr().String()))
+	logger.Printf("  other end (RemoteAddr): %v", peer)
 
 	// A full room, or one that is shutting down, refuses politely: one
 	// error line, then we hang up.
@@ -117,7 +122,7 @@ func handle(r *room, conn net.Conn, logger *log.Logger) {
 			answer = fmt.Sprintf("error: line too long "+
 				"(limit %d bytes), dropped", maxLine)
 		case err != nil:
-			logger.Printf("%v: %v", peer, err)
+			logger.Printf("%v: %v", peer, quoted(err.Error()))
 			return
 		case bad != nil:
 			logger.Printf("%v: %v, dropped", peer, bad)
@@ -137,4 +142,15 @@ func handle(r *room, conn net.Conn, logger *log.Logger) {
 			return
 		}
 	}
+}
+
+// quoted returns text from a client as the log may show it: as it is if
+// checkText would pass it, and otherwise as Go quotes a string, so that
+// no control character in it reaches the terminal, and no newline in it
+// starts a log line of its own that seems to be the server's.
+func quoted(text string) string {
+	if checkText(text) == nil {
+		return text
+	}
+	return strconv.Quote(text)
 }

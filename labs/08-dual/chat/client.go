@@ -128,7 +128,7 @@ func (c *client) drop(why error) {
 	c.cut.Do(func() {
 		if why != nil {
 			c.room.dropped.Add(1)
-			c.room.logger.Printf("%v dropped: %v", c, why)
+			c.room.logger.Printf("%v dropped: %v", c, quoted(why.Error()))
 		}
 		c.out.close()
 		c.conn.Close()
@@ -141,7 +141,8 @@ func (c *client) drop(why error) {
 // (c's own writer skips it, as it skips every line c sends.)
 func (r *Room) join(c *client) {
 	r.joined.Add(1)
-	r.logger.Printf("%v joined (from %v, %s)", c, c.conn.RemoteAddr(), c.door)
+	r.logger.Printf("%v joined (from %v, %s)", c,
+		quoted(c.conn.RemoteAddr().String()), c.door)
 	r.add(c, fmt.Appendf(nil, "User %d joined! (%s)\n", c.id, c.door))
 }
 
@@ -166,7 +167,7 @@ func (r *Room) leave(c *client, err error) {
 	case errors.Is(err, net.ErrClosed):
 		// We closed the connection: cut off, or shutting down.
 	default:
-		r.logger.Printf("%v left: %v", c, err)
+		r.logger.Printf("%v left: %v", c, quoted(err.Error()))
 		c.drop(nil)
 	}
 	if !closed {
@@ -219,3 +220,16 @@ func (r *Room) add(from *client, parts ...[]byte) {
 
 // String returns "User N" for log lines.
 func (c *client) String() string { return "User " + strconv.Itoa(c.id) }
+
+// quoted returns text from a client as the log may show it: as it is if
+// checkText would pass it, and otherwise as Go quotes a string, so that
+// no control character in it reaches the terminal, and no newline in it
+// starts a log line of its own that seems to be the room's. A Unix
+// client may bind its socket to a name of its choosing before it
+// connects: its address, and errors that hold it, are such text.
+func quoted(text string) string {
+	if _, ok := checkText([]byte(text)); ok {
+		return text
+	}
+	return strconv.Quote(text)
+}

@@ -1,10 +1,13 @@
 package chat
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -284,5 +287,91 @@ func TestLineReaderDeadlines(t *testing.T) {
 	if conn.set != 100 || conn.cleared != 99 {
 		t.Errorf("split lines set %d deadlines and cleared %d, "+
 			"want 100 and 99", conn.set, conn.cleared)
+	}
+}
+
+func TestLogQuotesClientNames(t *testing.T) {
+	// A client names its socket by binding it to a path of its choice:
+	// any bytes but "/" and NUL.
+	names := []string{"\x1b]2;PWNED\x07\nUser 9 joined (fake)"}
+	for _, h := range hostile {
+		if !strings.ContainsAny(h.text, "/\x00") {
+			names = append(names, h.text)
+		}
+	}
+	named := func(t testing.TB, dir, room, name string) *net.UnixConn {
+		t.Helper()
+		conn, err := net.DialUnix("unix",
+			&net.UnixAddr{Name: filepath.Join(dir, name), Net: "unix"},
+			&net.UnixAddr{Name: room, Net: "unix"})
+		if err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return conn
+	}
+	checkLog := func(t testing.TB, log string) {
+		t.Helper()
+		for _, line := range strings.Split(log, "\n") {
+			if bad, ok := checkText([]byte(line)); !ok {
+				t.Fatalf("the log holds %U in %q", bad, line)
+			}
+		}
+		if strings.Contains(log, "\nUser 9 joined (fake)") {
+			t.Errorf("a client's name began a log line:\n%s", log)
+		}
+	}
+
+	t.Run("when it joins and when its connection fails", func(t *testing.T) {
+		tr := startRoom(t, Config{})
+		w, dir := tr.dial(t, "tcp"), tempDir(t)
+		for i, name := range names {
+			conn := named(t, dir, tr.unix, name)
+			id := strconv.Itoa(i + 2)
+			w.expect("User " + id + " joined! (unix)")
+			// It hangs up with its welcome unread: the room's next
+			// read then fails with an error that holds the name, where
+			// the system says so (Linux does).
+			waitUnread(t, conn)
+			conn.Close()
+			w.expect("User " + id + " left!")
+		}
+		checkLog(t, tr.log.String())
+	})
+
+	t.Run("when the room is full", func(t *testing.T) {
+		tr := startRoom(t, Config{MaxClients: 1})
+		tr.dial(t, "tcp")
+		dir := tempDir(t)
+		for _, name := range names {
+			r := bufio.NewReader(named(t, dir, tr.unix, name))
+			if line, err := r.ReadString('\n'); err != nil ||
+				!strings.HasPrefix(line, "error: ") {
+				t.Fatalf("%q: got %q, %v; want an error", name, line, err)
+			}
+		}
+		checkLog(t, tr.log.String())
+	})
+}
+
+// waitUnread waits until conn has bytes to read, and leaves them unread.
+func waitUnread(t testing.TB, conn *net.UnixConn) {
+	t.Helper()
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var perr error
+	err = raw.Read(func(fd uintptr) bool {
+		_, _, perr = syscall.Recvfrom(int(fd), make([]byte, 1),
+			syscall.MSG_PEEK)
+		return !errors.Is(perr, syscall.EAGAIN)
+	})
+	if err == nil {
+		err = perr
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -205,7 +205,8 @@ func (r *Room) admit(conn net.Conn, door string) {
 		conn.Close()
 	case full:
 		r.refused.Add(1)
-		r.logger.Printf("Refused %v (%s): server full", conn.RemoteAddr(), door)
+		r.logger.Printf("Refused %v (%s): server full",
+			quoted(conn.RemoteAddr().String()), door)
 		// A new connection's send buffer is empty, so this write does
 		// not block; the deadline is there in case it ever would.
 		conn.SetWriteDeadline(time.Now().Add(time.Second))
