@@ -88,6 +88,18 @@ func main() {
 	logger := log.New(os.Stdout, "", 0)
 
 	if mode == "client" {
+		// On the default path, the folder must be ours alone, or anyone
+		// could have put a server in it. (A missing folder means that
+		// no server runs there: the dial says so.)
+		if isDefault(*path) {
+			err := checkPrivateDir(filepath.Dir(*path))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				log.Fatalf("%v\n(this is your own default socket folder, "+
+					"so someone may have put a server in it to catch "+
+					"your chat: we did not connect. Tell your teacher, "+
+					"and use another -path for now)", err)
+			}
+		}
 		var d net.Dialer
 		conn, err := d.DialContext(ctx, "unix", *path)
 		// No file, or a file nobody listens on: no server.
@@ -121,8 +133,12 @@ func main() {
 	// path, and the file's permissions decide who may connect. The
 	// default path's folder is ours alone: make it, or check that
 	// nobody else made it first.
-	if *path == defaultPath() {
-		if err := makePrivateDir(filepath.Dir(*path)); err != nil {
+	if isDefault(*path) {
+		dir, skipped := defaultDir()
+		if skipped != nil {
+			logger.Printf("Not using XDG_RUNTIME_DIR: %v", skipped)
+		}
+		if err := makePrivateDir(dir); err != nil {
 			log.Fatal(err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -42,15 +43,16 @@ var umaskMu sync.Mutex
 //
 // Two servers started at once on a stale path could both find it stale;
 // the second would then remove the first one's brand-new socket and bind
-// in its place. So the whole look-remove-bind holds the path's lock (see
-// lockPath), and the second server waits, then finds a live server.
+// in its place. So the whole look-remove-bind holds the lock of the
+// socket's folder (see lockDir), and the second server waits, then finds
+// a live server.
 func listenUnix(path string, mode fs.FileMode,
 	logger *log.Logger) (net.Listener, error) {
-	lock, err := lockPath(path)
+	lock, err := lockDir(filepath.Dir(path))
 	if err != nil {
 		return nil, err
 	}
-	defer lock.release()
+	defer lock.Close()
 	ln, err := bindUnix(path, mode)
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		return ln, err
@@ -102,12 +104,19 @@ func bindUnix(path string, mode fs.FileMode) (net.Listener, error) {
 	// Go would remove the file on Close, whoever's it is by then. We do
 	// it ourselves, in unixListener.Close.
 	ln.SetUnlinkOnClose(false)
+	// chmod follows a symbolic link: we change the file only if it is
+	// still a socket, the one we made.
 	info, err := os.Lstat(path)
+	if err == nil && info.Mode().Type() != fs.ModeSocket {
+		err = fmt.Errorf("%s is no longer a socket: someone replaced "+
+			"it as we bound it", path)
+	}
 	if err == nil {
-		err = os.Chmod(path, mode.Perm())
+		if err = os.Chmod(path, mode.Perm()); err != nil {
+			os.Remove(path) // We hold the lock: it is the file we made.
+		}
 	}
 	if err != nil {
-		os.Remove(path) // We hold the lock: it is the file we made.
 		ln.Close()
 		return nil, err
 	}
@@ -137,11 +146,11 @@ func (l *unixListener) Close() error {
 // the lock, so that no server binds meanwhile, and while we still
 // listen, so that our file's inode number cannot be reused yet.
 func (l *unixListener) removeFile() {
-	lock, err := lockPath(l.path)
+	lock, err := lockDir(filepath.Dir(l.path))
 	if err != nil {
 		return // The file stays; the next server finds it stale.
 	}
-	defer lock.release()
+	defer lock.Close()
 	info, err := os.Lstat(l.path)
 	if err == nil && os.SameFile(info, l.file) {
 		os.Remove(l.path)

@@ -5,18 +5,15 @@ import (
 	"net"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
-	"strings"
-	"unicode"
 )
 
 // checkServer looks at who runs the server at the other end of conn,
 // dialled to the socket file at path. Our own server is fine. On the
 // default path, a server of anyone else is a squatter: someone got
 // there first so that our client would talk to them. checkServer says
-// so in an error, and the client hangs up. On a path given with -path,
-// another user's server may be shared on purpose (a teacher's, started
+// so in an error, and the client hangs up. On any other path, another
+// user's server may be shared on purpose (a teacher's, started
 // with -mode 0660): checkServer returns a note naming its owner instead.
 func checkServer(conn net.Conn, path string) (note string, err error) {
 	uid, err := peerUID(conn, path)
@@ -26,7 +23,7 @@ func checkServer(conn net.Conn, path string) (note string, err error) {
 	if uid == os.Getuid() {
 		return "", nil
 	}
-	if filepath.Clean(path) == defaultPath() {
+	if isDefault(path) {
 		return "", fmt.Errorf("the server on %s is run by %s, not by "+
 			"you\n(this is your own default path, so someone else has "+
 			"put a server there to catch your chat: we hung up. Tell "+
@@ -57,11 +54,5 @@ func describeUser(uid int) string {
 	if err != nil || u.Username == "" {
 		return "uid " + strconv.Itoa(uid)
 	}
-	name := u.Username
-	if strings.ContainsFunc(name, func(r rune) bool {
-		return !unicode.IsGraphic(r) || unicode.IsSpace(r)
-	}) {
-		name = strconv.Quote(name) // shown literally, whatever it holds
-	}
-	return fmt.Sprintf("user %s (uid %d)", name, uid)
+	return fmt.Sprintf("user %s (uid %d)", quoted(u.Username), uid)
 }

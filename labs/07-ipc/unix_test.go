@@ -9,48 +9,70 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-func TestStalePathRaces(t *testing.T) {
+func TestFolderLock(t *testing.T) {
 	quiet := log.New(io.Discard, "", 0)
 
-	t.Run("two servers started at once on a stale path: exactly one wins",
-		func(t *testing.T) {
-			dir := tempDir(t)
-			for round := range 200 {
-				path := filepath.Join(dir, strconv.Itoa(round)+".sock")
-				leaveStaleSocket(t, path)
-				start := make(chan struct{})
-				lns := make([]net.Listener, 2)
-				var wg sync.WaitGroup
-				for i := range lns {
-					wg.Go(func() {
-						<-start
-						lns[i], _ = listenUnix(path, 0o600, quiet)
-					})
-				}
-				close(start)
-				wg.Wait()
-				won := 0
-				for _, ln := range lns {
-					if ln != nil {
-						won++
-						defer ln.Close()
-					}
-				}
-				if won != 1 {
-					t.Fatalf("round %d: %d servers listen on %s, want 1",
-						round, won, path)
-				}
-				dial(t, path).Close() // the winner answers
-			}
-		})
+	t.Run("a server waits for the folder's lock, then gives up, "+
+		"changing nothing", func(t *testing.T) {
+		setLimit(t, &lockWait, 100*time.Millisecond)
+		dir := tempDir(t)
+		path := filepath.Join(dir, "w.sock")
+		leaveStaleSocket(t, path)
+		stale, _ := os.Lstat(path)
+		// The test holds the lock, as another server would in the
+		// middle of its look-remove-bind.
+		lock, err := lockDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lock.Close()
+		if ln, err := listenUnix(path, 0o600, quiet); err == nil {
+			ln.Close()
+			t.Fatal("a server bound while another held the lock")
+		}
+		if now, err := os.Lstat(path); err != nil ||
+			!os.SameFile(now, stale) {
+			t.Errorf("the stale socket file was touched (%v)", err)
+		}
+		lock.Close()
+		ln, err := listenUnix(path, 0o600, quiet)
+		if err != nil {
+			t.Fatalf("once the lock is free: %v", err)
+		}
+		ln.Close()
+	})
+
+	t.Run("a server that stops while another holds the lock leaves its "+
+		"file, for the next one to find stale", func(t *testing.T) {
+		setLimit(t, &lockWait, 100*time.Millisecond)
+		dir := tempDir(t)
+		path := filepath.Join(dir, "c.sock")
+		ln, err := listenUnix(path, 0o600, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lock, err := lockDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln.Close()
+		lock.Close()
+		if _, err := os.Lstat(path); err != nil {
+			t.Fatalf("the file was removed without the lock: %v", err)
+		}
+		if ln, err = listenUnix(path, 0o600, quiet); err != nil {
+			t.Fatalf("the next server: %v", err)
+		}
+		ln.Close()
+	})
 
 	t.Run("a server that stops leaves its successor's socket file alone",
 		func(t *testing.T) {
@@ -91,6 +113,28 @@ func TestStalePathRaces(t *testing.T) {
 			t.Errorf("left in %s: %v, want nothing", dir, names)
 		}
 	})
+
+	t.Run("a socket folder that is a symbolic link is refused",
+		func(t *testing.T) {
+			base := tempDir(t)
+			real := filepath.Join(base, "real")
+			if err := os.Mkdir(real, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(base, "link")
+			if err := os.Symlink(real, link); err != nil {
+				t.Fatal(err)
+			}
+			ln, err := listenUnix(filepath.Join(link, "l.sock"), 0o600,
+				quiet)
+			if err == nil {
+				ln.Close()
+				t.Fatal("listenUnix followed the link")
+			}
+			if names, _ := os.ReadDir(real); len(names) != 0 {
+				t.Errorf("made in the link's folder: %v", names)
+			}
+		})
 }
 
 func TestDefaultPath(t *testing.T) {
@@ -112,6 +156,48 @@ func TestDefaultPath(t *testing.T) {
 			checkPrivate(t, dir)
 		})
 
+	t.Run("an XDG_RUNTIME_DIR that others may use is passed over, "+
+		"with a warning", func(t *testing.T) {
+		xdg := tempDir(t)
+		if err := os.Chmod(xdg, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		out := checkPassedOver(t, xdg)
+		if !strings.Contains(out, "XDG_RUNTIME_DIR") {
+			t.Errorf("the server did not say why:\n%s", out)
+		}
+		if fi, err := os.Lstat(xdg); err != nil || fi.Mode().Perm() != 0o777 {
+			t.Errorf("%s was changed (%v, %v)", xdg, fi.Mode(), err)
+		}
+	})
+
+	t.Run("another user's XDG_RUNTIME_DIR is passed over",
+		func(t *testing.T) {
+			xdg := foreignDir(t)
+			if err := os.Chmod(xdg, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			checkPassedOver(t, xdg)
+		})
+
+	t.Run("the default path written another way is still the default",
+		func(t *testing.T) {
+			base := tempDir(t)
+			t.Setenv("XDG_RUNTIME_DIR", "")
+			t.Setenv("TMPDIR", base)
+			dir := filepath.Join(base, "socketlab-"+strconv.Itoa(os.Getuid()))
+			path := base + "//socketlab-" + strconv.Itoa(os.Getuid()) +
+				"/./socketlab.sock"
+			out := newLogBuffer()
+			cmd, done := startMain(t, out, "server", "-path", path)
+			out.waitFor(t, "Listening on ")
+			checkPrivate(t, dir)
+			cmd.Process.Signal(os.Interrupt)
+			if err := waitExit(t, done); err != nil {
+				t.Errorf("the server: %v\n%s", err, out)
+			}
+		})
+
 	t.Run("another user's folder at the default path is refused",
 		func(t *testing.T) {
 			squattedTempDir(t)
@@ -123,21 +209,72 @@ func TestDefaultPath(t *testing.T) {
 			out.waitFor(t, "(uid 65534), not to you")
 		})
 
+	t.Run("a client refuses a default folder that others may use, "+
+		"before it connects", func(t *testing.T) {
+		base := tempDir(t)
+		t.Setenv("XDG_RUNTIME_DIR", "")
+		t.Setenv("TMPDIR", base)
+		dir := filepath.Join(base, "socketlab-"+strconv.Itoa(os.Getuid()))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ln, err := listenUnix(filepath.Join(dir, "socketlab.sock"), 0o600,
+			log.New(io.Discard, "", 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		accepted := make(chan bool, 1)
+		go func() {
+			conn, err := ln.Accept()
+			if err == nil {
+				conn.Close()
+			}
+			accepted <- err == nil
+		}()
+		out := newLogBuffer()
+		_, done := startMain(t, out, "client")
+		if err := waitExit(t, done); err == nil {
+			t.Errorf("the client exited 0\n%s", out)
+		}
+		ln.Close()
+		if <-accepted {
+			t.Errorf("the client connected:\n%s", out)
+		}
+	})
+
 	t.Run("a client refuses another user's server on the default path",
 		func(t *testing.T) {
 			base := squattedTempDir(t)
 			startForeignServer(t, filepath.Join(base,
 				"socketlab-"+strconv.Itoa(os.Getuid()), "socketlab.sock"))
-			out := newLogBuffer()
-			_, done := startMain(t, out, "client")
-			if err := waitExit(t, done); err == nil {
-				t.Errorf("the client exited 0\n%s", out)
-			}
-			out.waitFor(t, "(uid 65534), not by you")
-			if strings.Contains(out.String(), "Welcome") {
-				t.Errorf("the client chatted with the squatter:\n%s", out)
-			}
+			checkClientRefuses(t)
 		})
+
+	t.Run("a client refuses another user's server on the default path, "+
+		"even in our folder and with our socket file", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("only a peer credential (SO_PEERCRED) can tell")
+		}
+		base := squattedTempDir(t)
+		dir := filepath.Join(base, "socketlab-"+strconv.Itoa(os.Getuid()))
+		path := filepath.Join(dir, "socketlab.sock")
+		startForeignServer(t, path)
+		// Only root can do this: now the folder and the file say "ours",
+		// and only the kernel knows who listens.
+		for _, name := range []string{path, dir} {
+			if err := os.Chown(name, os.Getuid(), os.Getgid()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		checkClientRefuses(t)
+	})
 
 	t.Run("on a path given with -path it says whose server and goes on",
 		func(t *testing.T) {
@@ -151,6 +288,38 @@ func TestDefaultPath(t *testing.T) {
 			out.waitFor(t, "(uid 65534), not by you.\n")
 			out.waitFor(t, "Welcome to the chat")
 		})
+}
+
+// checkPassedOver checks that with XDG_RUNTIME_DIR set to xdg, a folder
+// that is not ours alone, the server and the client meet in the folder
+// socketlab-UID of TMPDIR instead. It returns the server's output.
+func checkPassedOver(t testing.TB, xdg string) string {
+	t.Helper()
+	base := tempDir(t)
+	t.Setenv("XDG_RUNTIME_DIR", xdg)
+	t.Setenv("TMPDIR", base)
+	dir := filepath.Join(base, "socketlab-"+strconv.Itoa(os.Getuid()))
+	out := checkDefaultServer(t, filepath.Join(dir, "socketlab.sock"))
+	checkPrivate(t, dir)
+	if names, _ := os.ReadDir(xdg); len(names) != 0 {
+		t.Errorf("made in %s: %v", xdg, names)
+	}
+	return out
+}
+
+// checkClientRefuses runs the lab's client without -path and checks that
+// it exits non-zero, naming uid 65534, without chatting.
+func checkClientRefuses(t testing.TB) {
+	t.Helper()
+	out := newLogBuffer()
+	_, done := startMain(t, out, "client")
+	if err := waitExit(t, done); err == nil {
+		t.Errorf("the client exited 0\n%s", out)
+	}
+	out.waitFor(t, "(uid 65534)")
+	if strings.Contains(out.String(), "Welcome") {
+		t.Errorf("the client chatted with the squatter:\n%s", out)
+	}
 }
 
 func TestMakePrivateDir(t *testing.T) {
@@ -171,22 +340,26 @@ func TestMakePrivateDir(t *testing.T) {
 			}
 		})
 
-	t.Run("a folder others may enter is refused", func(t *testing.T) {
-		for _, mode := range []os.FileMode{0o777, 0o755, 0o710} {
-			dir := filepath.Join(tempDir(t), "p")
-			if err := os.Mkdir(dir, 0o700); err != nil {
-				t.Fatal(err)
+	t.Run("a folder others may enter is refused, and left as it is",
+		func(t *testing.T) {
+			for _, mode := range []os.FileMode{0o777, 0o755, 0o710} {
+				dir := filepath.Join(tempDir(t), "p")
+				if err := os.Mkdir(dir, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(dir, mode); err != nil {
+					t.Fatal(err)
+				}
+				if err := makePrivateDir(dir); err == nil {
+					t.Errorf("mode %04o: accepted", mode)
+				}
+				if fi, err := os.Lstat(dir); err != nil ||
+					fi.Mode().Perm() != mode {
+					t.Errorf("mode %04o: changed (%v, %v)", mode,
+						fi.Mode(), err)
+				}
 			}
-			if err := os.Chmod(dir, mode); err != nil {
-				t.Fatal(err)
-			}
-			err := makePrivateDir(dir)
-			if err == nil || !strings.Contains(err.Error(), "chmod 700") {
-				t.Errorf("mode %04o: err = %v, want a refusal saying "+
-					"how to fix it", mode, err)
-			}
-		}
-	})
+		})
 
 	t.Run("a symbolic link is refused, even to a private folder of ours",
 		func(t *testing.T) {
@@ -207,8 +380,8 @@ func TestMakePrivateDir(t *testing.T) {
 
 // checkDefaultServer runs the lab's server and a client, both without
 // -path, and checks that they meet at path, a socket file of mode 0600
-// that the server removes when it stops.
-func checkDefaultServer(t testing.TB, path string) {
+// that the server removes when it stops. It returns the server's output.
+func checkDefaultServer(t testing.TB, path string) string {
 	t.Helper()
 	out := newLogBuffer()
 	cmd, done := startMain(t, out, "server")
@@ -231,6 +404,7 @@ func checkDefaultServer(t testing.TB, path string) {
 		t.Errorf("the server: %v\n%s", err, out)
 	}
 	gone(t, path)
+	return out.String()
 }
 
 // checkPrivate fails the test unless dir is a folder of mode 0700.
