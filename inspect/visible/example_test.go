@@ -1,6 +1,7 @@
 package visible_test
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/socketlab/socketlab/inspect/visible"
@@ -22,4 +23,24 @@ func ExampleTview() {
 	// Output:
 	// click [[:]:::https://example.invalid]HERE[[:]:::-]
 	// [[:]red]\x1b[[:]0m
+}
+
+func ExampleQuote() {
+	fmt.Println(visible.Quote("say \"hi\"\x1b[2J"))
+	// Output:
+	// "say \"hi\"\x1b[2J"
+}
+
+// Names go into JSON as String writes them: encoding/json would write
+// each of the two bytes that are not UTF-8 as U+FFFD, and the two names
+// would read the same.
+func ExampleString_json() {
+	for _, name := range []string{"/tmp/\xff.sock", "/tmp/\xfe.sock"} {
+		raw, _ := json.Marshal(name)
+		shown, _ := json.Marshal(visible.String(name))
+		fmt.Printf("%s %s\n", raw, shown)
+	}
+	// Output:
+	// "/tmp/\ufffd.sock" "/tmp/\\xff.sock"
+	// "/tmp/\ufffd.sock" "/tmp/\\xfe.sock"
 }

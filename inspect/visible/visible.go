@@ -12,15 +12,23 @@
 // quotes (apart from '"', which is left as it is), so it can be decoded
 // again, and two different texts never look the same.
 //
-// String is for plain terminal output, Lines for a message whose line
-// breaks are its layout, and Tview for the terminal UI, whose text
-// primitives would otherwise read square brackets as style, region and
-// hyperlink tags.
+// String is for plain terminal output, Quote for the same between
+// double quotes, Lines for a message whose line breaks are its layout,
+// and Tview and TviewLines for the terminal UI, whose text primitives
+// would otherwise read square brackets as style, region and hyperlink
+// tags.
+//
+// JSON has no way to hold a byte that is not UTF-8: encoding/json
+// writes U+FFFD for each, so that two different names would read the
+// same. Text from outside goes into JSON as String writes it, which is
+// printable, keeps the two apart and decodes back as a Go string
+// literal's body does.
 //
 // All functions may be called from any goroutine.
 package visible
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -59,6 +67,17 @@ func Lines(s string) string {
 	return string(appendVisible(make([]byte, 0, len(s)+16), s, true))
 }
 
+// Quote returns String(s) between double quotes, with each '"' in it
+// escaped as \": a Go string literal that strconv.Unquote reads back as
+// s. It stands where a program would print %q.
+func Quote(s string) string {
+	v := String(s)
+	if strings.IndexByte(v, '"') < 0 {
+		return `"` + v + `"`
+	}
+	return `"` + strings.ReplaceAll(v, `"`, `\"`) + `"`
+}
+
 // Tview returns String(s) written for tview's text primitives (Print,
 // TextView with dynamic colours, Table cells, titles), so that they show
 // exactly String(s) and interpret nothing in it.
@@ -95,6 +114,21 @@ func Tview(s string) string {
 	return string(b)
 }
 
+// TviewLines is Tview for text laid out in lines, such as a hint in the
+// terminal UI: each line of s goes through Tview and the lines are
+// joined by '\n' again. Unlike Lines it escapes '\t', which tview would
+// not show either.
+func TviewLines(s string) string {
+	if strings.IndexByte(s, '\n') < 0 {
+		return Tview(s)
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Tview(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // plain reports whether s is printable ASCII without a backslash, which
 // every function returns as it is.
 func plain(s string) bool {
@@ -112,6 +146,9 @@ func appendVisible(dst []byte, s string, lines bool) []byte {
 	// shown says that the last character was shown as itself, so that a
 	// combining mark may follow it.
 	shown := false
+	// quiet is the run of runes around the last one looked up in which
+	// no rune can join another: text in one script stays inside it.
+	quiet := runeRange{1, 0}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -131,7 +168,7 @@ func appendVisible(dst []byte, s string, lines bool) []byte {
 		case r == utf8.RuneError && n == 1:
 			dst = appendHex(append(dst, `\x`...), uint32(c), 2)
 			shown = false
-		case !unicode.IsPrint(r) || joins(r, shown):
+		case !unicode.IsPrint(r) || (r < quiet.lo || r > quiet.hi) && joins(r, shown, &quiet):
 			dst, shown = appendEscape(dst, r), false
 		default:
 			dst, shown = append(dst, s[i:i+n]...), true
@@ -144,19 +181,99 @@ func appendVisible(dst []byte, s string, lines bool) []byte {
 // joins reports whether r, though printable, cannot stand where it is: a
 // rune with no width of its own (a combining mark, an emoji modifier)
 // that does not follow a character shown as itself, or a rune that
-// joins the character after it.
-func joins(r rune, shown bool) bool {
-	switch {
-	case r < 0x300, // Latin, without combining marks
-		0x4e00 <= r && r <= 0x9fff, // CJK ideographs
-		0xac00 <= r && r <= 0xd7a3: // Hangul syllables
-		return false // letters that stand alone: no need to ask uniseg
+// joins the character after it. When r is none of those anywhere, it
+// sets quiet to the run of runes around r that are none of those either.
+func joins(r rune, shown bool, quiet *runeRange) bool {
+	// Only the runes of mayJoin can be either: ask uniseg about those
+	// alone.
+	i, found := slices.BinarySearchFunc(mayJoin, r, func(x runeRange, r rune) int {
+		switch {
+		case x.hi < r:
+			return -1
+		case x.lo > r:
+			return 1
+		}
+		return 0
+	})
+	if !found {
+		quiet.lo, quiet.hi = 0, unicode.MaxRune
+		if i > 0 {
+			quiet.lo = mayJoin[i-1].hi + 1
+		}
+		if i < len(mayJoin) {
+			quiet.hi = mayJoin[i].lo - 1
+		}
+		return false
 	}
 	var b [utf8.UTFMax + 1]byte
 	n := utf8.EncodeRune(b[:], r)
 	b[n] = 'a'
 	cluster, _, width, _ := uniseg.FirstGraphemeCluster(b[:n+1], -1)
 	return width == 0 && !shown || len(cluster) > n
+}
+
+// runeRange is the runes from lo to hi, both included.
+type runeRange struct{ lo, hi rune }
+
+// mayJoin lists, in order, the printable runes that may join another in
+// one grapheme cluster: the marks, the runes that extend the cluster
+// before them without being marks (Other_Grapheme_Extend: certain vowel
+// signs and the halfwidth voicing marks), and joiners. Format
+// characters are not in it, since String escapes every rune that is not
+// printable first.
+var mayJoin = merge(unicode.M, unicode.Other_Grapheme_Extend, joiners)
+
+// joiners holds the other printable runes that may join another: the
+// emoji modifiers, which extend the character before them, and the
+// runes of the grapheme cluster class Prepend, which join the character
+// after them. (The other runes of that class are format characters.)
+var joiners = &unicode.RangeTable{
+	R16: []unicode.Range16{
+		{Lo: 0x0d4e, Hi: 0x0d4e, Stride: 1}, // MALAYALAM LETTER DOT REPH
+	},
+	R32: []unicode.Range32{
+		{Lo: 0x111c2, Hi: 0x111c3, Stride: 1}, // SHARADA SIGN JIHVAMULIYA, UPADHMANIYA
+		{Lo: 0x1193f, Hi: 0x1193f, Stride: 1}, // DIVES AKURU PREFIXED NASAL SIGN
+		{Lo: 0x11941, Hi: 0x11941, Stride: 1}, // DIVES AKURU INITIAL RA
+		{Lo: 0x11a3a, Hi: 0x11a3a, Stride: 1}, // ZANABAZAR SQUARE CLUSTER-INITIAL LETTER RA
+		{Lo: 0x11a84, Hi: 0x11a89, Stride: 1}, // SOYOMBO SIGN JIHVAMULIYA .. CLUSTER-INITIAL LETTER SA
+		{Lo: 0x11d46, Hi: 0x11d46, Stride: 1}, // MASARAM GONDI REPHA
+		{Lo: 0x11f02, Hi: 0x11f02, Stride: 1}, // KAWI SIGN REPHA
+		{Lo: 0x1f3fb, Hi: 0x1f3ff, Stride: 1}, // EMOJI MODIFIER FITZPATRICK TYPE-1-2 .. TYPE-6
+	},
+}
+
+// merge returns the runes of the tables as ranges, in order, with
+// neighbouring and overlapping ranges made one.
+func merge(tables ...*unicode.RangeTable) []runeRange {
+	var rs []runeRange
+	add := func(lo, hi, stride uint32) {
+		if stride == 1 {
+			rs = append(rs, runeRange{rune(lo), rune(hi)})
+			return
+		}
+		for r := lo; r <= hi; r += stride {
+			rs = append(rs, runeRange{rune(r), rune(r)})
+		}
+	}
+	for _, t := range tables {
+		for _, r := range t.R16 {
+			add(uint32(r.Lo), uint32(r.Hi), uint32(r.Stride))
+		}
+		for _, r := range t.R32 {
+			add(r.Lo, r.Hi, r.Stride)
+		}
+	}
+	slices.SortFunc(rs, func(a, b runeRange) int { return int(a.lo - b.lo) })
+	out := rs[:0]
+	for _, r := range rs {
+		if n := len(out); n > 0 && r.lo <= out[n-1].hi+1 {
+			out[n-1].hi = max(out[n-1].hi, r.hi)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // appendEscape appends the escape of r as a Go string literal writes it.

@@ -51,6 +51,26 @@ func TestLinesKeepsLineBreaksAndTabs(t *testing.T) {
 	}
 }
 
+func TestQuoteReadsBackAsAGoStringLiteral(t *testing.T) {
+	for _, s := range append(visibletest.Corpus, `say "hi"`, `"`, `\"`) {
+		q := visible.Quote(s)
+		if got, err := strconv.Unquote(q); err != nil || got != s {
+			t.Errorf("Quote(%q) = %s reads back as %q (%v)", s, q, got, err)
+		}
+		if i, r, bad := visibletest.ControlByte([]byte(q)); bad {
+			t.Errorf("Quote(%q) = %s holds %q at byte %d", s, q, r, i)
+		}
+	}
+}
+
+func TestTviewLinesKeepsOnlyLineBreaks(t *testing.T) {
+	in := "hint [red]\n\tnext\x1b[0m line\n"
+	want := "hint [[:]red]\n\\tnext\\x1b[[:]0m line\n"
+	if got := visible.TviewLines(in); got != want {
+		t.Errorf("TviewLines(%q) = %q, want %q", in, got, want)
+	}
+}
+
 func TestTviewShowsEveryTagLiterally(t *testing.T) {
 	for _, s := range visibletest.Corpus {
 		t.Run(strconv.Quote(s)+" reads back as it is shown", func(t *testing.T) { checkTview(t, s) })
@@ -76,7 +96,8 @@ func FuzzTview(f *testing.F) {
 
 // FuzzString checks that String's result holds no character a terminal
 // would not show as itself, and decodes back to the input as the body
-// of a Go string literal; likewise Lines, which keeps '\n' and '\t'.
+// of a Go string literal; likewise Lines, which keeps '\n' and '\t';
+// and that Quote's result reads back as a Go string literal.
 func FuzzString(f *testing.F) {
 	for _, s := range visibletest.Corpus {
 		f.Add(s)
@@ -96,6 +117,9 @@ func FuzzString(f *testing.F) {
 		lit := strings.NewReplacer("\n", `\n`, "\t", `\t`).Replace(l)
 		if got := decode(t, lit); got != s {
 			t.Fatalf("Lines(%q) = %q decodes to %q", s, l, got)
+		}
+		if got, err := strconv.Unquote(visible.Quote(s)); err != nil || got != s {
+			t.Fatalf("Quote(%q) = %s reads back as %q (%v)", s, visible.Quote(s), got, err)
 		}
 	})
 }
