@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/gopacket/layers"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // FileError describes a pcap or pcapng file that cannot be read: which file, at
@@ -20,8 +22,10 @@ type FileError struct {
 	Err    error
 }
 
+// Error shows the path literally (visible.String): a file name may hold
+// a line break or an escape sequence.
 func (e *FileError) Error() string {
-	return fmt.Sprintf("%s: at byte %d: %v", e.Path, e.Offset, e.Err)
+	return fmt.Sprintf("%s: at byte %d: %v", visible.String(e.Path), e.Offset, e.Err)
 }
 
 func (e *FileError) Unwrap() error { return e.Err }
@@ -58,7 +62,7 @@ type fileReader struct {
 func OpenFile(path string) (*Source, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("capture: %w", err)
+		return nil, fmt.Errorf("capture: %w", literalPath(err))
 	}
 	r := &fileReader{path: path, f: f, br: bufio.NewReaderSize(f, 1<<16), size: -1}
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {

@@ -13,6 +13,8 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // readAll returns every packet of the file at path, copied.
@@ -226,6 +228,28 @@ func TestMissingFile(t *testing.T) {
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("OpenFile of a missing file: %v, want os.ErrNotExist", err)
 	}
+}
+
+func TestFileErrorsShowNamesLiterally(t *testing.T) {
+	// A name that would end the line, clear the screen and turn the rest
+	// of the line around if it were printed as it is.
+	name := "capture\n\x1b[2J\u202e.pcap"
+	shown := visible.String(name)
+	t.Run("a file found broken", func(t *testing.T) {
+		err := &FileError{Path: name, Offset: 24, Err: errors.New("file is truncated")}
+		if got, want := err.Error(), shown+": at byte 24: file is truncated"; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+	t.Run("a file that cannot be opened", func(t *testing.T) {
+		_, err := OpenFile(filepath.Join(t.TempDir(), name))
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("error %v, want os.ErrNotExist", err)
+		}
+		if msg := err.Error(); strings.ContainsAny(msg, "\n\x1b\u202e") || !strings.Contains(msg, shown) {
+			t.Errorf("error %q, want the name shown as %s", msg, shown)
+		}
+	})
 }
 
 func TestWriterOutputReadsBack(t *testing.T) {

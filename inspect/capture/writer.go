@@ -11,6 +11,8 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // Writer writes packets to a pcap file that tcpdump and Wireshark open.
@@ -67,39 +69,73 @@ type CreateOptions struct {
 }
 
 // Create creates the file at path for a capture, readable and writable
-// by its owner alone (0600; a umask can only narrow it). It refuses a path that
+// by its owner alone (0600, whatever the umask). It refuses a path that
 // exists unless opt.Force is set, and even then refuses a symbolic link,
 // a path that is not a regular file, and the file opt.Reading names.
-// It never follows a symbolic link and never truncates a file: a file
-// that is replaced is removed first, so the new one belongs to the
-// caller and other names of the old one (hard links) keep its data.
+// It never follows a symbolic link at the last element of path (the
+// folders on the way are the caller's choice) and never truncates a
+// file: a file that is replaced is removed first, so the new one belongs
+// to the caller and other names of the old one (hard links) keep its
+// data. Its errors show path literally (visible.String).
 func Create(path string, opt CreateOptions) (*os.File, error) {
 	fi, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// Nothing there yet.
 	case err != nil:
-		return nil, err
+		return nil, literalPath(err)
 	case fi.Mode()&fs.ModeSymlink != 0:
-		return nil, fmt.Errorf("%s %w", path, ErrSymlink)
+		return nil, createError(path, ErrSymlink)
 	case !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("%s %w", path, ErrNotRegular)
+		return nil, createError(path, ErrNotRegular)
 	case opt.Reading != "" && isFile(fi, opt.Reading):
-		return nil, fmt.Errorf("%s %w", path, ErrSameFile)
+		return nil, createError(path, ErrSameFile)
 	case !opt.Force:
-		return nil, fmt.Errorf("%s %w", path, ErrExists)
+		return nil, createError(path, ErrExists)
 	default:
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
+			return nil, literalPath(err)
 		}
 	}
-	// O_EXCL fails on any name that exists, a link included, so a
-	// name planted since the check above is refused, not followed.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+	return createNew(path)
+}
+
+// createNew creates a file that does not exist yet. O_CREATE|O_EXCL
+// fails on any name that exists, a symbolic link included, even one
+// that points nowhere (POSIX says so, and Windows' CREATE_NEW does the
+// same), so a name planted since Create looked is refused, not followed.
+func createNew(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("%s %w", path, ErrExists)
+		return nil, createError(path, ErrExists)
 	}
-	return f, err
+	if err != nil {
+		return nil, literalPath(err)
+	}
+	// The umask narrows the mode given to OpenFile, and another
+	// goroutine may change it for a moment (lab 08's chat does, to
+	// create its socket file with no permissions): set 0600 itself.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, literalPath(err)
+	}
+	return f, nil
+}
+
+// createError says that Create refuses path, and why.
+func createError(path string, why error) error {
+	return fmt.Errorf("%s %w", visible.String(path), why)
+}
+
+// literalPath returns err, an error of the os package, with the path it
+// names shown literally (visible.String), so that printing it shows the
+// name's control characters instead of obeying them.
+func literalPath(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return &fs.PathError{Op: pe.Op, Path: visible.String(pe.Path), Err: pe.Err}
+	}
+	return err
 }
 
 // isFile reports whether fi describes the file at path.

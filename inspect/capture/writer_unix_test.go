@@ -7,8 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // withUmask sets the process's umask for the rest of the test.
@@ -60,6 +63,50 @@ func TestCreate(t *testing.T) {
 		}
 		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("mode %v (%v), want 0600", fi.Mode(), err)
+		}
+	})
+	t.Run("a new file is 0600 even under umask 0777, which another goroutine may set for a moment", func(t *testing.T) {
+		withUmask(t, 0o777)
+		path := filepath.Join(t.TempDir(), "new.pcap")
+		if err := createAndWrite(path, CreateOptions{}, "new"); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("mode %v (%v), want 0600", fi.Mode(), err)
+		}
+	})
+	t.Run("creating refuses a symbolic link planted after the check, without following it", func(t *testing.T) {
+		// createNew is the step after Create's check: O_EXCL alone
+		// must refuse a link there, even a dangling one.
+		dir := t.TempDir()
+		target, link := filepath.Join(dir, "planted"), filepath.Join(dir, "out.pcap")
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		f, err := createNew(link)
+		if err == nil {
+			f.Close()
+		}
+		if !errors.Is(err, ErrExists) {
+			t.Errorf("error %v, want ErrExists", err)
+		}
+		if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s was created through the link (%v)", target, err)
+		}
+	})
+	t.Run("its errors show a hostile file name literally, on one line", func(t *testing.T) {
+		dir := t.TempDir()
+		name := "x\n\x1b[2J\u202e"
+		for _, path := range []string{filepath.Join(dir, name), filepath.Join(dir, name, "deeper")} {
+			writeFile(t, filepath.Join(dir, name), "older capture", 0o644)
+			_, err := Create(path, CreateOptions{})
+			if err == nil {
+				t.Fatalf("Create(%q) did not fail", path)
+			}
+			if msg := err.Error(); strings.ContainsAny(msg, "\n\x1b\u202e") ||
+				!strings.Contains(msg, visible.String(name)) {
+				t.Errorf("Create(%q): %q, want the name shown as %s", path, msg, visible.String(name))
+			}
 		}
 	})
 	for _, force := range []bool{false, true} {

@@ -1,8 +1,0 @@
-//go:build unix
-
-package capture
-
-import "syscall"
-
-// noFollow makes opening a symbolic link fail instead of following it.
-const noFollow = syscall.O_NOFOLLOW
