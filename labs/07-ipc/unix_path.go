@@ -56,8 +56,8 @@ func checkPrivateDir(dir string) error {
 	}
 	switch uid := int(info.Sys().(*syscall.Stat_t).Uid); {
 	case !info.IsDir():
-		return fmt.Errorf("%s is not a folder; it belongs to %s", dir,
-			describeUser(uid))
+		return fmt.Errorf("%s is not a folder (we do not follow "+
+			"symbolic links); it belongs to %s", dir, describeUser(uid))
 	case uid != os.Getuid():
 		return fmt.Errorf("%s belongs to %s, not to you", dir,
 			describeUser(uid))

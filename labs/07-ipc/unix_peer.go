@@ -13,8 +13,8 @@ import (
 // default path, a server of anyone else is a squatter: someone got
 // there first so that our client would talk to them. checkServer says
 // so in an error, and the client hangs up. On any other path, another
-// user's server may be shared on purpose (a teacher's, started
-// with -mode 0660): checkServer returns a note naming its owner instead.
+// user's server may be shared on purpose (a teacher's, started with
+// -mode 0660): checkServer returns a note naming its owner instead.
 func checkServer(conn net.Conn, path string) (note string, err error) {
 	uid, err := peerUID(conn, path)
 	if err != nil {

@@ -6,11 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/socketlab/socketlab/labs/08-dual/chat"
 )
 
 // TestMain lets a test run this lab's main as a real process: the test
@@ -217,6 +220,49 @@ func TestDefaultPath(t *testing.T) {
 			checkPrivate(t, dir)
 		})
 
+	t.Run("an XDG_RUNTIME_DIR that others may use is passed over, "+
+		"with a warning", func(t *testing.T) {
+		xdg := tempDir(t)
+		if err := os.Chmod(xdg, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		out := checkPassedOver(t, xdg)
+		if !strings.Contains(out, "XDG_RUNTIME_DIR") {
+			t.Errorf("the server did not say why:\n%s", out)
+		}
+		if fi, err := os.Lstat(xdg); err != nil || fi.Mode().Perm() != 0o777 {
+			t.Errorf("%s was changed (%v, %v)", xdg, fi.Mode(), err)
+		}
+	})
+
+	t.Run("another user's XDG_RUNTIME_DIR is passed over",
+		func(t *testing.T) {
+			xdg := foreignDir(t)
+			if err := os.Chmod(xdg, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			checkPassedOver(t, xdg)
+		})
+
+	t.Run("the default path written another way is still the default",
+		func(t *testing.T) {
+			base := tempDir(t)
+			t.Setenv("XDG_RUNTIME_DIR", "")
+			t.Setenv("TMPDIR", base)
+			dir := filepath.Join(base, "socketlab-"+strconv.Itoa(os.Getuid()))
+			path := base + "//socketlab-" + strconv.Itoa(os.Getuid()) +
+				"/./socketlab.sock"
+			out := newLogBuffer()
+			cmd, done := startMain(t, out, "server", "-addr", "127.0.0.1:0",
+				"-path", path)
+			out.waitFor(t, "Listening on "+path)
+			checkPrivate(t, dir)
+			cmd.Process.Signal(os.Interrupt)
+			if err := waitExit(t, done); err != nil {
+				t.Errorf("the server: %v\n%s", err, out)
+			}
+		})
+
 	t.Run("another user's folder at the default path is refused",
 		func(t *testing.T) {
 			squattedTempDir(t)
@@ -228,22 +274,73 @@ func TestDefaultPath(t *testing.T) {
 			out.waitFor(t, "(uid 65534), not to you")
 		})
 
+	t.Run("a client refuses a default folder that others may use, "+
+		"before it connects", func(t *testing.T) {
+		base := tempDir(t)
+		t.Setenv("XDG_RUNTIME_DIR", "")
+		t.Setenv("TMPDIR", base)
+		dir := filepath.Join(base, "socketlab-"+strconv.Itoa(os.Getuid()))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "socketlab.sock")
+		ln, err := chat.ListenUnix(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		accepted := make(chan bool, 1)
+		go func() {
+			conn, err := ln.Accept()
+			if err == nil {
+				conn.Close()
+			}
+			accepted <- err == nil
+		}()
+		out := newLogBuffer()
+		_, done := startMain(t, out, "client", "-path", path)
+		if err := waitExit(t, done); err == nil {
+			t.Errorf("the client exited 0\n%s", out)
+		}
+		ln.Close()
+		if <-accepted {
+			t.Errorf("the client connected:\n%s", out)
+		}
+	})
+
 	t.Run("a client refuses another user's server on the default path",
 		func(t *testing.T) {
 			base := squattedTempDir(t)
 			path := filepath.Join(base,
 				"socketlab-"+strconv.Itoa(os.Getuid()), "socketlab.sock")
 			startForeignServer(t, path)
-			out := newLogBuffer()
-			_, done := startMain(t, out, "client", "-path", path)
-			if err := waitExit(t, done); err == nil {
-				t.Errorf("the client exited 0\n%s", out)
-			}
-			out.waitFor(t, "(uid 65534), not by you")
-			if strings.Contains(out.String(), "Welcome") {
-				t.Errorf("the client chatted with the squatter:\n%s", out)
-			}
+			checkClientRefuses(t, path)
 		})
+
+	t.Run("a client refuses another user's server on the default path, "+
+		"even in our folder and with our socket file", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("only a peer credential (SO_PEERCRED) can tell")
+		}
+		base := squattedTempDir(t)
+		dir := filepath.Join(base, "socketlab-"+strconv.Itoa(os.Getuid()))
+		path := filepath.Join(dir, "socketlab.sock")
+		startForeignServer(t, path)
+		// Only root can do this: now the folder and the file say "ours",
+		// and only the kernel knows who listens.
+		for _, name := range []string{path, dir} {
+			if err := os.Chown(name, os.Getuid(), os.Getgid()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		checkClientRefuses(t, path)
+	})
 
 	t.Run("on another path it says whose server and goes on",
 		func(t *testing.T) {
@@ -259,10 +356,44 @@ func TestDefaultPath(t *testing.T) {
 		})
 }
 
+// checkPassedOver checks that with XDG_RUNTIME_DIR set to xdg, a folder
+// that is not ours alone, the server listens in the folder socketlab-UID
+// of TMPDIR instead. It returns the server's output.
+func checkPassedOver(t testing.TB, xdg string) string {
+	t.Helper()
+	base := tempDir(t)
+	t.Setenv("XDG_RUNTIME_DIR", xdg)
+	t.Setenv("TMPDIR", base)
+	dir := filepath.Join(base, "socketlab-"+strconv.Itoa(os.Getuid()))
+	out := checkDefaultServer(t, filepath.Join(dir, "socketlab.sock"))
+	checkPrivate(t, dir)
+	if names, _ := os.ReadDir(xdg); len(names) != 0 {
+		t.Errorf("made in %s: %v", xdg, names)
+	}
+	return out
+}
+
+// checkClientRefuses runs the lab's client with -path path, the default
+// path, and checks that it exits non-zero, naming uid 65534, without
+// chatting.
+func checkClientRefuses(t testing.TB, path string) {
+	t.Helper()
+	out := newLogBuffer()
+	_, done := startMain(t, out, "client", "-path", path)
+	if err := waitExit(t, done); err == nil {
+		t.Errorf("the client exited 0\n%s", out)
+	}
+	out.waitFor(t, "(uid 65534)")
+	if strings.Contains(out.String(), "Welcome") {
+		t.Errorf("the client chatted with the squatter:\n%s", out)
+	}
+}
+
 // checkDefaultServer runs the lab's server without -path, and checks
 // that it listens on path, a socket file of mode 0600 that a client
-// given that path joins through, and that it removes when it stops.
-func checkDefaultServer(t testing.TB, path string) {
+// given that path joins through, and that it removes when it stops. It
+// returns the server's output.
+func checkDefaultServer(t testing.TB, path string) string {
 	t.Helper()
 	out := newLogBuffer()
 	cmd, done := startMain(t, out, "server", "-addr", "127.0.0.1:0")
@@ -285,4 +416,5 @@ func checkDefaultServer(t testing.TB, path string) {
 		t.Errorf("the server: %v\n%s", err, out)
 	}
 	gone(t, path)
+	return out.String()
 }

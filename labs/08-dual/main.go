@@ -103,6 +103,18 @@ func main() {
 		if isSet("path") {
 			network, address = "unix", *path
 		}
+		// On the default path, the folder must be ours alone, or anyone
+		// could have put a server in it. (A missing folder means that
+		// no server runs there: the dial says so.)
+		if network == "unix" && chat.IsDefault(address) {
+			err := chat.CheckPrivateDir(filepath.Dir(address))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				log.Fatalf("%v\n(this is your own default socket folder, "+
+					"so someone may have put a server in it to catch "+
+					"your chat: we did not connect. Tell your teacher, "+
+					"and use another -path for now)", err)
+			}
+		}
 		var d net.Dialer
 		conn, err := d.DialContext(ctx, network, address)
 		// No file, or a file nobody listens on: no server.
@@ -151,9 +163,12 @@ func main() {
 	if *path != "" {
 		// The default path's folder is ours alone: make it, or check
 		// that nobody else made it first.
-		if *path == chat.DefaultPath() {
-			err := chat.MakePrivateDir(filepath.Dir(*path))
-			if err != nil {
+		if chat.IsDefault(*path) {
+			dir, skipped := chat.DefaultDir()
+			if skipped != nil {
+				logger.Printf("Not using XDG_RUNTIME_DIR: %v", skipped)
+			}
+			if err := chat.MakePrivateDir(dir); err != nil {
 				log.Fatal(err)
 			}
 		}

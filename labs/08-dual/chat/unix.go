@@ -7,54 +7,58 @@ import (
 	"log"
 	"net"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
 )
 
-// umaskMu serialises the umask changes of this package: the umask
-// belongs to the whole process, so two binds must not change it at the
-// same time, nor may a file be created while a bind has it at 0777.
+// umaskMu serialises our umask changes: the umask belongs to the whole
+// process, so two goroutines must not change it at the same time.
 var umaskMu sync.Mutex
 
-// ListenUnix listens on the Unix domain socket at path and gives the
-// socket file the permissions in mode (0600: only this user may
-// connect; 0660: this user's group too). Closing the listener removes
-// the file, if it is still the one ListenUnix created.
+// ListenUnix listens on the Unix domain socket at path, a socket file
+// that only users allowed by mode may connect to (0600: only this user;
+// 0660: this user's group too). Closing the listener removes the file,
+// if it is still the one ListenUnix created.
 //
-// A socket file left behind by a server that crashed is removed and
-// replaced, but only when it is really a socket and connecting to it is
-// refused; ListenUnix then logs that to logger, unless it is nil. It
-// never takes over a path where a server answers (the error says whose
-// server it is), and never removes a file that is not a socket.
+// A server that crashed (or was killed with SIGKILL) had no chance to
+// remove its socket file, and binding to an existing file fails with
+// "address already in use". So when bind fails ListenUnix looks at what
+// is there:
+//   - not a socket: someone's file. It is never deleted.
+//   - a socket that accepts a connection: a live server. Its path is
+//     never taken, and the error says whose server it is.
+//   - a socket whose connect is refused: nobody listens, the file is
+//     stale. Only then is it removed, and bound again; ListenUnix logs
+//     that to logger, unless logger is nil.
 //
-// Two servers that start on one stale path at once must not both find
-// it stale, remove it and bind: the second would remove the first's
-// fresh socket. So ListenUnix holds the path's lock file (see lockPath)
-// from its first bind to its last, and Close holds it while it decides
-// whether the file at path is still its own.
+// Two servers started at once on a stale path could both find it stale;
+// the second would then remove the first one's brand-new socket and bind
+// in its place. So the whole look-remove-bind holds the lock of the
+// socket's folder (see lockDir), and the second server waits, then finds
+// a live server.
 //
 // Any goroutine may call ListenUnix. It changes the process's umask for
 // the duration of one bind (see bindUnix).
-func ListenUnix(path string, mode fs.FileMode, logger *log.Logger) (
-	net.Listener, error) {
-	lock, err := lockPath(path)
+func ListenUnix(path string, mode fs.FileMode,
+	logger *log.Logger) (net.Listener, error) {
+	lock, err := lockDir(filepath.Dir(path))
 	if err != nil {
 		return nil, err
 	}
-	defer lock.release()
+	defer lock.Close()
 	ln, err := bindUnix(path, mode)
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		return ln, err
 	}
-	fi, lerr := os.Lstat(path)
+	info, lerr := os.Lstat(path) // Lstat: a symlink is not a socket
 	if lerr != nil {
 		return nil, err
 	}
-	if fi.Mode().Type() != fs.ModeSocket {
-		return nil, fmt.Errorf("%w\n(%s is %s, not a socket: it was "+
-			"not removed; move it away, or pick another path)",
-			err, path, fileKind(fi.Mode()))
+	if info.Mode().Type() != fs.ModeSocket {
+		return nil, fmt.Errorf("%w\n(%s is not a socket, so we leave it "+
+			"alone: move it away, or pick another path)", err, path)
 	}
 	conn, derr := net.DialTimeout("unix", path, time.Second)
 	if derr == nil {
@@ -64,10 +68,9 @@ func ListenUnix(path string, mode fs.FileMode, logger *log.Logger) (
 			"%s%s: stop it, or pick another path)", err, path, owner)
 	}
 	if !errors.Is(derr, syscall.ECONNREFUSED) {
-		return nil, fmt.Errorf("%w\n(%s did not refuse a connection, "+
-			"so it was not removed: %v)", err, path, derr)
+		return nil, fmt.Errorf("%w\n(%s did not refuse a connection, so "+
+			"we leave it alone: %v)", err, path, derr)
 	}
-	// Nobody listens: a crashed server's leftover. Remove and retry.
 	if err := os.Remove(path); err != nil {
 		return nil, err
 	}
@@ -77,10 +80,14 @@ func ListenUnix(path string, mode fs.FileMode, logger *log.Logger) (
 	return bindUnix(path, mode)
 }
 
-// bindUnix creates the socket file with no permissions at all (umask
-// 0777) and then widens them to mode. Creating it with the usual umask
-// and narrowing it afterwards would leave a moment in which others could
-// connect; this way the file is never more open than mode.
+// bindUnix creates the socket file and sets its permissions. Connecting
+// to a socket needs write permission on its file, so mode decides who may
+// join: 0600 only you, 0660 your group too.
+//
+// bind creates the file with 0777 minus the umask, and net.Listen lets
+// clients in before we could chmod it. So we make the umask 0777 for the
+// bind: the file is born with no permissions at all, and chmod then opens
+// it exactly to mode. At no moment is it more open than mode.
 func bindUnix(path string, mode fs.FileMode) (net.Listener, error) {
 	addr := &net.UnixAddr{Name: path, Net: "unix"}
 	umaskMu.Lock()
@@ -94,12 +101,19 @@ func bindUnix(path string, mode fs.FileMode) (net.Listener, error) {
 	// Go would remove the file on Close, whoever's it is by then. We do
 	// it ourselves, in unixListener.Close.
 	ln.SetUnlinkOnClose(false)
+	// chmod follows a symbolic link: we change the file only if it is
+	// still a socket, the one we made.
 	info, err := os.Lstat(path)
+	if err == nil && info.Mode().Type() != fs.ModeSocket {
+		err = fmt.Errorf("%s is no longer a socket: someone replaced "+
+			"it as we bound it", path)
+	}
 	if err == nil {
-		err = os.Chmod(path, mode.Perm())
+		if err = os.Chmod(path, mode.Perm()); err != nil {
+			os.Remove(path) // We hold the lock: it is the file we made.
+		}
 	}
 	if err != nil {
-		os.Remove(path) // We hold the lock: it is the file we made.
 		ln.Close()
 		return nil, err
 	}
@@ -129,30 +143,13 @@ func (l *unixListener) Close() error {
 // the lock, so that no server binds meanwhile, and while we still
 // listen, so that our file's inode number cannot be reused yet.
 func (l *unixListener) removeFile() {
-	lock, err := lockPath(l.path)
+	lock, err := lockDir(filepath.Dir(l.path))
 	if err != nil {
 		return // The file stays; the next server finds it stale.
 	}
-	defer lock.release()
+	defer lock.Close()
 	info, err := os.Lstat(l.path)
 	if err == nil && os.SameFile(info, l.file) {
 		os.Remove(l.path)
 	}
-}
-
-// fileKind names the kind of file that mode describes, for messages.
-func fileKind(mode fs.FileMode) string {
-	switch mode.Type() {
-	case 0:
-		return "a regular file"
-	case fs.ModeDir:
-		return "a folder"
-	case fs.ModeSymlink:
-		return "a symbolic link"
-	case fs.ModeNamedPipe:
-		return "a named pipe"
-	case fs.ModeSocket:
-		return "a socket"
-	}
-	return "a device or other special file"
 }

@@ -5,10 +5,7 @@ import (
 	"net"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
-	"strings"
-	"unicode"
 )
 
 // CheckServer looks at who runs the server at the other end of conn, a
@@ -33,11 +30,11 @@ func CheckServer(conn net.Conn, path string) (note string, err error) {
 	if uid == os.Getuid() {
 		return "", nil
 	}
-	if filepath.Clean(path) == DefaultPath() {
+	if IsDefault(path) {
 		return "", fmt.Errorf("the server on %s is run by %s, not by "+
 			"you\n(this is your own default path, so someone else has "+
 			"put a server there to catch your chat: we hung up. Tell "+
-			"your teacher, and use another -path for now)",
+			"your teacher, and use another path for now)",
 			path, describeUser(uid))
 	}
 	return fmt.Sprintf("Note: the server on %s is run by %s, not by you.",
@@ -64,11 +61,5 @@ func describeUser(uid int) string {
 	if err != nil || u.Username == "" {
 		return "uid " + strconv.Itoa(uid)
 	}
-	name := u.Username
-	if strings.ContainsFunc(name, func(r rune) bool {
-		return !unicode.IsGraphic(r) || unicode.IsSpace(r)
-	}) {
-		name = strconv.Quote(name) // shown literally, whatever it holds
-	}
-	return fmt.Sprintf("user %s (uid %d)", name, uid)
+	return fmt.Sprintf("user %s (uid %d)", quoted(u.Username), uid)
 }
