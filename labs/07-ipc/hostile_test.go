@@ -107,6 +107,25 @@ func TestLineTimeout(t *testing.T) {
 			<-done
 		})
 
+	t.Run("a line over -max-line that then trickles is cut off too",
+		func(t *testing.T) {
+			checkGoroutines(t)
+			setLimit(t, &maxLine, 16)
+			setLimit(t, &lineTimeout, 300*time.Millisecond)
+			path, _, _ := startServer(t)
+			slow := join(t, path)
+			start := time.Now()
+			slow.send(strings.Repeat("x", 100))
+			slow.expectRefusal("") // too long
+			done := trickle(slow.conn)
+			slow.expectCutOff()
+			if took := time.Since(start); took < lineTimeout {
+				t.Errorf("cut off after %v, before -line-timeout %v",
+					took, lineTimeout)
+			}
+			<-done
+		})
+
 	t.Run("clients silent between lines are never cut off",
 		func(t *testing.T) {
 			checkGoroutines(t)

@@ -189,6 +189,25 @@ func TestLineTimeout(t *testing.T) {
 			<-done
 		})
 
+	t.Run("a line over MaxLine that then trickles is cut off too",
+		func(t *testing.T) {
+			const limit = 300 * time.Millisecond
+			tr := startRoom(t, Config{MaxLine: 16, LineTimeout: limit})
+			slow := tr.dial(t, "tcp")
+			start := time.Now()
+			slow.send(strings.Repeat("x", 100))
+			if got := slow.read(); !strings.HasPrefix(got, "error: ") {
+				t.Fatalf("got %q, want an error: too long", got)
+			}
+			done := trickle(slow.conn)
+			slow.expectCutOff()
+			if took := time.Since(start); took < limit {
+				t.Errorf("cut off after %v, before LineTimeout %v",
+					took, limit)
+			}
+			<-done
+		})
+
 	t.Run("clients silent between lines are never cut off",
 		func(t *testing.T) {
 			tr := startRoom(t, Config{LineTimeout: 200 * time.Millisecond})
