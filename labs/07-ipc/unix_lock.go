@@ -24,10 +24,10 @@ var lockWait = 5 * time.Second
 func lockDir(dir string) (*os.File, error) {
 	f, err := os.OpenFile(dir,
 		os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
-	if errors.Is(err, syscall.ELOOP) {
-		return nil, fmt.Errorf("%w\n(the socket's folder is a symbolic "+
-			"link, which we do not follow: give -path through the "+
-			"folder it leads to)", err)
+	if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) {
+		return nil, fmt.Errorf("%w\n(the socket's folder must be a "+
+			"real folder: we do not follow symbolic links; give -path "+
+			"through the folder it leads to)", err)
 	}
 	if err != nil {
 		return nil, err
