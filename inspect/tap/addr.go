@@ -5,6 +5,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // Addr is a stream socket address: Network is "unix" or "tcp", Address is
@@ -17,6 +19,12 @@ type Addr struct {
 // String returns the address with its network as a prefix, in the form
 // ParseAddr accepts: "unix:/tmp/chat.sock" or "tcp:127.0.0.1:3008".
 func (a Addr) String() string { return a.Network + ":" + a.Address }
+
+// IsFile reports whether a is a Unix socket with a file: a path outside
+// Linux's abstract namespace, whose names start with '@'.
+func (a Addr) IsFile() bool {
+	return a.Network == "unix" && !strings.HasPrefix(a.Address, "@")
+}
 
 // ParseAddr reads an address written as a socket path or a host:port.
 //
@@ -36,13 +44,13 @@ func ParseAddr(s string) (Addr, error) {
 	case strings.HasPrefix(s, "unix:"):
 		p := strings.TrimPrefix(s, "unix:")
 		if p == "" {
-			return Addr{}, fmt.Errorf("%q: empty socket path", s)
+			return Addr{}, fmt.Errorf("%s: empty socket path", visible.Quote(s))
 		}
 		return Addr{"unix", p}, nil
 	case strings.HasPrefix(s, "tcp:"):
 		hp := strings.TrimPrefix(s, "tcp:")
 		if !isHostPort(hp) {
-			return Addr{}, fmt.Errorf("%q: want tcp:HOST:PORT with a port from 0 to 65535", s)
+			return Addr{}, fmt.Errorf("%s: want tcp:HOST:PORT with a port from 0 to 65535", visible.Quote(s))
 		}
 		return Addr{"tcp", hp}, nil
 	case strings.Contains(s, "/") || strings.HasSuffix(s, ".sock"):

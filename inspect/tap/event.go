@@ -101,8 +101,12 @@ var ErrStalled = errors.New("stopped reading")
 // one side did not take a chunk the relay wrote to it within
 // Config.WriteTimeout. The relay then cuts that connection off, as the
 // labs cut off a slow client: it closes both sockets (a TCP one with a
-// reset), so that a peer which never reads can hold neither a goroutine
-// nor a connection slot for longer than the timeout.
+// reset), so that a side which stops reading while it is sent data holds
+// neither a goroutine nor a connection slot for longer than the timeout
+// once the kernel's socket buffers are full. A side that is sent nothing
+// is never timed out: an idle client that never reads keeps its slot for
+// as long as it stays connected, as it would on the real server, and
+// Config.MaxConns is what bounds how many such clients there may be.
 type StallError struct {
 	Side   string        // the side that stopped reading: "client" or "server"
 	Waited time.Duration // how long the relay waited for it to take the chunk

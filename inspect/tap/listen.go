@@ -3,7 +3,6 @@ package tap
 import (
 	"net"
 	"os"
-	"strings"
 
 	"github.com/socketlab/socketlab/labs/08-dual/chat"
 )
@@ -32,7 +31,7 @@ const DefaultMode os.FileMode = 0o600
 // Paths in the abstract namespace ("@name") and TCP addresses are
 // listened on as they are; mode does not apply to them.
 func ListenSocket(a Addr, mode os.FileMode) (net.Listener, error) {
-	if !isFile(a) {
+	if !a.IsFile() {
 		return net.Listen(a.Network, a.Address)
 	}
 	if mode == 0 {
@@ -47,7 +46,7 @@ func ListenSocket(a Addr, mode os.FileMode) (net.Listener, error) {
 // elsewhere anyone may. When it refuses the server, it closes server
 // and returns an error that names the server's owner.
 func checkServer(server net.Conn, to Addr) error {
-	if !isFile(to) {
+	if !to.IsFile() {
 		return nil
 	}
 	if _, err := chat.CheckServer(server, to.Address); err != nil {
@@ -55,10 +54,4 @@ func checkServer(server net.Conn, to Addr) error {
 		return err
 	}
 	return nil
-}
-
-// isFile reports whether a is a Unix socket with a file: a path outside
-// the abstract namespace.
-func isFile(a Addr) bool {
-	return a.Network == "unix" && !strings.HasPrefix(a.Address, "@")
 }

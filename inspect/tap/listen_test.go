@@ -2,6 +2,7 @@ package tap
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -242,14 +243,25 @@ func checkMode(t testing.TB, path string, want os.FileMode) {
 func TestRelayChecksServer(t *testing.T) {
 	t.Run("a relay to the default path hangs up on another user's server",
 		func(t *testing.T) {
-			dir := foreignDir(t)
-			t.Setenv("XDG_RUNTIME_DIR", dir)
-			startForeignServer(t, chat.DefaultPath())
-			ev := relayOnce(t, chat.DefaultPath())
+			// The default path is in our private folder, where
+			// another user cannot create a file; but a socket file
+			// that user's server bound elsewhere can be moved there,
+			// and the server behind it is still theirs.
+			t.Setenv("XDG_RUNTIME_DIR", shortDir(t))
+			bound := filepath.Join(foreignDir(t), "chat.sock")
+			startForeignServer(t, bound)
+			if err := os.Rename(bound, chat.DefaultPath()); err != nil {
+				t.Fatal(err)
+			}
+			ev, got := relayOnce(t, chat.DefaultPath())
 			if ev.Kind != Error || ev.Err == nil ||
 				!strings.Contains(ev.Err.Error(), "(uid 65534)") {
 				t.Errorf("the connection ended with %v, want an error "+
 					"naming uid 65534", ev)
+			}
+			if len(got) > 0 {
+				t.Errorf("the client received %q from the other "+
+					"user's server", got)
 			}
 		})
 
@@ -258,17 +270,21 @@ func TestRelayChecksServer(t *testing.T) {
 			path := filepath.Join(foreignDir(t), "shared.sock")
 			t.Setenv("XDG_RUNTIME_DIR", shortDir(t))
 			startForeignServer(t, path)
-			if ev := relayOnce(t, path); ev.Kind != Close || ev.Err != nil {
+			ev, got := relayOnce(t, path)
+			if ev.Kind != Close || ev.Err != nil {
 				t.Errorf("the connection ended with %v, want a clean close",
 					ev)
+			}
+			if want := "Welcome to the chat, you are User 1!\n"; string(got) != want {
+				t.Errorf("the client received %q, want %q", got, want)
 			}
 		})
 }
 
 // relayOnce starts a relay to the socket at to, connects one client
 // through it, reads until the relay hangs up, and returns the event that
-// ended the connection.
-func relayOnce(t testing.TB, to string) Event {
+// ended the connection and what the client received.
+func relayOnce(t testing.TB, to string) (Event, []byte) {
 	t.Helper()
 	r, err := Listen(Config{Listen: filepath.Join(shortDir(t), "t.sock"),
 		To: "unix:" + to})
@@ -288,15 +304,16 @@ func relayOnce(t testing.TB, to string) Event {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(testTimeout))
-	io.Copy(io.Discard, c)
-	c.Close() // our end too, so that the relayed connection can end
+	var got bytes.Buffer
+	got.ReadFrom(c) // until the relay hangs up, with a reset or not
+	c.Close()       // our end too, so that the relayed connection can end
 	timer := time.NewTimer(testTimeout)
 	defer timer.Stop()
 	for {
 		select {
 		case ev := <-r.Events():
 			if ev.Kind != Open && ev.Kind != Data && ev.Kind != HalfClose {
-				return ev
+				return ev, got.Bytes()
 			}
 		case <-timer.C:
 			t.Fatal("the relayed connection did not end")

@@ -7,11 +7,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // Defaults for the zero fields of a Config.
@@ -22,7 +23,7 @@ const (
 	DefaultDialTimeout = 5 * time.Second
 
 	// DefaultWriteTimeout is the labs' write timeout: a side that takes
-	// nothing the relay writes to it for this long is cut off.
+	// nothing of what the relay writes to it for this long is cut off.
 	DefaultWriteTimeout = 10 * time.Second
 )
 
@@ -73,7 +74,9 @@ type Config struct {
 	// in time has stopped reading: the relay cuts its connection off
 	// and reports an Error event whose Err is a *StallError. While it
 	// waits, the other direction, the other connections and the event
-	// channel carry on.
+	// channel carry on. Only writes are timed: a side that is sent
+	// nothing is never cut off, however long it stays idle without
+	// reading (MaxConns bounds how many such connections there are).
 	WriteTimeout time.Duration
 }
 
@@ -132,7 +135,7 @@ func Listen(cfg Config) (*Relay, error) {
 		return nil, fmt.Errorf("target address: %w", err)
 	}
 	if sameAddr(a, to) {
-		return nil, fmt.Errorf("the relay would dial itself: listen address and target are both %s", a)
+		return nil, fmt.Errorf("the relay would dial itself: listen address and target are both %s", visible.String(a.String()))
 	}
 	ln, err := ListenSocket(a, cfg.Mode)
 	if err != nil {
@@ -147,7 +150,7 @@ func sameAddr(a, b Addr) bool {
 	if a.Network != b.Network {
 		return false
 	}
-	if a.Network == "unix" && !strings.HasPrefix(a.Address, "@") {
+	if a.IsFile() {
 		return filepath.Clean(a.Address) == filepath.Clean(b.Address)
 	}
 	return a.Address == b.Address
