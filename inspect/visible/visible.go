@@ -14,7 +14,8 @@
 //
 // String is for plain terminal output, Quote for the same between
 // double quotes, Lines for a message whose line breaks are its layout,
-// and Tview and TviewLines for the terminal UI, whose text primitives
+// Message for one whose names were made visible already, and Tview and
+// TviewLines for the terminal UI, whose text primitives
 // would otherwise read square brackets as style, region and hyperlink
 // tags.
 //
@@ -54,7 +55,7 @@ func String(s string) string {
 	if plain(s) {
 		return s
 	}
-	return string(appendVisible(make([]byte, 0, len(s)+16), s, false))
+	return string(appendVisible(make([]byte, 0, len(s)+16), s, asString))
 }
 
 // Lines is String for text laid out in lines, such as a multi-line error
@@ -64,7 +65,21 @@ func Lines(s string) string {
 	if plain(s) {
 		return s
 	}
-	return string(appendVisible(make([]byte, 0, len(s)+16), s, true))
+	return string(appendVisible(make([]byte, 0, len(s)+16), s, asLines))
+}
+
+// Message is Lines for a message of the program's own making whose
+// names were made visible where they were put in (String, Quote): it
+// keeps each '\n', '\t' and backslash as it is, so that no name is
+// escaped twice, and escapes everything else as String does, so that a
+// control character from text that was not made visible never reaches
+// the terminal. Unlike String's, its result may be read two ways: a
+// backslash in it may be an escape or a backslash.
+func Message(s string) string {
+	if plain(s) {
+		return s
+	}
+	return string(appendVisible(make([]byte, 0, len(s)+16), s, asMessage))
 }
 
 // Quote returns String(s) between double quotes, with each '"' in it
@@ -140,9 +155,18 @@ func plain(s string) bool {
 	return true
 }
 
-// appendVisible appends the visible form of s to dst; with lines set it
-// keeps '\n' and '\t'.
-func appendVisible(dst []byte, s string, lines bool) []byte {
+// How appendVisible treats the line breaks, tabs and backslashes of the
+// text: String escapes them, Lines keeps the first two, Message all
+// three.
+const (
+	asString = iota
+	asLines
+	asMessage
+)
+
+// appendVisible appends the visible form of s to dst, as String, Lines
+// or Message (mode) writes it.
+func appendVisible(dst []byte, s string, mode int) []byte {
 	// shown says that the last character was shown as itself, so that a
 	// combining mark may follow it.
 	shown := false
@@ -154,9 +178,9 @@ func appendVisible(dst []byte, s string, lines bool) []byte {
 		if c < utf8.RuneSelf {
 			i++
 			switch {
-			case lines && (c == '\n' || c == '\t'):
+			case mode != asString && (c == '\n' || c == '\t'):
 				dst, shown = append(dst, c), false
-			case c >= ' ' && c <= '~' && c != '\\':
+			case c >= ' ' && c <= '~' && (c != '\\' || mode == asMessage):
 				dst, shown = append(dst, c), true
 			default:
 				dst, shown = appendEscape(dst, rune(c)), false

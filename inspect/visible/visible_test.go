@@ -51,6 +51,21 @@ func TestLinesKeepsLineBreaksAndTabs(t *testing.T) {
 	}
 }
 
+func TestMessageEscapesNoNameTwice(t *testing.T) {
+	name := "two\nlines\x1b[2J\\"
+	in := "open " + visible.String(name) + ": no such file\n\tand " + name
+	want := `open two\nlines\x1b[2J\\: no such file` + "\n\tand two\nlines\\x1b[2J\\"
+	if got := visible.Message(in); got != want {
+		t.Errorf("Message(%q) = %q, want %q", in, got, want)
+	}
+	for _, s := range visibletest.Corpus {
+		m := visible.Message(s)
+		if i, r, bad := visibletest.ControlByte([]byte(m)); bad {
+			t.Errorf("Message(%q) = %q holds %q at byte %d", s, m, r, i)
+		}
+	}
+}
+
 func TestQuoteReadsBackAsAGoStringLiteral(t *testing.T) {
 	for _, s := range append(visibletest.Corpus, `say "hi"`, `"`, `\"`) {
 		q := visible.Quote(s)
@@ -97,7 +112,8 @@ func FuzzTview(f *testing.F) {
 // FuzzString checks that String's result holds no character a terminal
 // would not show as itself, and decodes back to the input as the body
 // of a Go string literal; likewise Lines, which keeps '\n' and '\t';
-// and that Quote's result reads back as a Go string literal.
+// that Quote's result reads back as a Go string literal; and that
+// Message's holds no control character but '\n' and '\t'.
 func FuzzString(f *testing.F) {
 	for _, s := range visibletest.Corpus {
 		f.Add(s)
@@ -120,6 +136,10 @@ func FuzzString(f *testing.F) {
 		}
 		if got, err := strconv.Unquote(visible.Quote(s)); err != nil || got != s {
 			t.Fatalf("Quote(%q) = %s reads back as %q (%v)", s, visible.Quote(s), got, err)
+		}
+		m := visible.Message(s)
+		if i, r, bad := visibletest.ControlByte([]byte(m)); bad {
+			t.Fatalf("Message(%q) = %q holds %q at byte %d", s, m, r, i)
 		}
 	})
 }
