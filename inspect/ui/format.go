@@ -3,12 +3,9 @@ package ui
 import (
 	"fmt"
 	"net/netip"
-	"strings"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
-
-	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // addrString formats an address and port the way a learner types it:
@@ -26,19 +23,6 @@ func printable(c byte) byte {
 		return c
 	}
 	return '.'
-}
-
-// tviewLines is visible.Tview for text laid out in lines, such as a
-// hint: each line of s made safe for tview, joined by newlines again.
-func tviewLines(s string) string {
-	if !strings.Contains(s, "\n") {
-		return visible.Tview(s)
-	}
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = visible.Tview(l)
-	}
-	return strings.Join(lines, "\n")
 }
 
 // sealRight mends the right border of p's box once p's content is

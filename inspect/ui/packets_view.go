@@ -81,10 +81,12 @@ func (v *packetsView) Draw(screen tcell.Screen) {
 	if m.Len() > 0 {
 		return
 	}
-	hint := tviewLines(m.opt.PacketsHint)
+	hint := visible.TviewLines(m.opt.PacketsHint)
 	switch {
 	case m.status.Help != "":
-		hint = tviewLines(m.status.Help)
+		hint = visible.TviewLines(m.status.Help)
+	case m.status.Problem != "" && m.status.File:
+		hint = visible.Tview("no packet of the file shown: " + m.status.Problem)
 	case m.status.Problem != "":
 		hint = visible.Tview("capture is off: " + m.status.Problem)
 	case m.n > 0:

@@ -52,8 +52,13 @@ type Status struct {
 	Filter   string // what the sources select, e.g. "tcp port 3008"
 	LinkType string // the capture's link type, e.g. "Ethernet"
 	Capture  string // "capturing", "finished", "off", …
+	// File is true when the packets are read from a file: nothing is
+	// captured, and Problem says what stopped the reading or what the
+	// file held that was not read.
+	File bool
 	// Problem, when not empty, says why capture is off and what to do,
-	// for example the exact setcap command. It is shown in the warning
+	// for example the exact setcap command, or, with File, what of the
+	// file was not read. It is shown in the warning
 	// colour on the status bar's second line.
 	Problem string
 	// Help, when not empty, is shown in the Packets pane while it is

@@ -94,7 +94,7 @@ func (v *socketsView) Draw(screen tcell.Screen) {
 		}
 		return
 	}
-	hint := tviewLines(m.opt.SocketsHint)
+	hint := visible.TviewLines(m.opt.SocketsHint)
 	switch {
 	case !m.haveSockets:
 		hint = "reading the socket table…"
@@ -149,7 +149,7 @@ func stateColor(th Theme, state string) tcell.Color {
 }
 
 // printLines word-wraps text, made safe for tview (visible.Tview or
-// tviewLines), into the rectangle and prints it.
+// visible.TviewLines), into the rectangle and prints it.
 func printLines(screen tcell.Screen, text string, x, y, w, h int, c tcell.Color) {
 	if w <= 0 {
 		return

@@ -53,7 +53,7 @@ func (v *streamView) Draw(screen tcell.Screen) {
 					msg = "no data on this tap connection yet\n" + tap.Banner
 				}
 			}
-			v.SetText(tviewLines(msg))
+			v.SetText(visible.TviewLines(msg))
 		}
 	case k != v.key || s.seq != v.seq || v.none:
 		v.key, v.seq, v.none = k, s.seq, false

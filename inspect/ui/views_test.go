@@ -69,6 +69,26 @@ func TestCaptureProblemIsShown(t *testing.T) {
 	}
 }
 
+func TestUnreadFileIsNotCalledCaptureOff(t *testing.T) {
+	// Every packet of the file was of another link type: nothing was
+	// captured, so nothing can be "off"; the pane says what the file
+	// held instead.
+	u := New(Options{})
+	u.Model().SetSockets(table())
+	u.Model().SetStatus(Status{Source: "file two.pcapng", Capture: "end of file", File: true, Done: true,
+		Problem: "packets not read (3 of interface 1, link type 101): inspect reads one link type per file"})
+	got := strings.Join(strings.Fields(screenText(draw(t, u, 120, 30))), " ")
+	if strings.Contains(got, "capture is off") {
+		t.Errorf("the screen calls reading a file capture:\n%s", got)
+	}
+	for _, want := range []string{"no packet of the file shown: packets not read (3 of interface 1",
+		"packets not read (3 of interface 1, link type 101): inspect reads"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("screen lacks %q:\n%s", want, got)
+		}
+	}
+}
+
 func TestTooSmallTerminalShowsAMessage(t *testing.T) {
 	for _, size := range [][2]int{{79, 40}, {120, 19}, {20, 5}, {1, 1}} {
 		s := draw(t, fullUI(t), size[0], size[1])
