@@ -67,9 +67,11 @@ func main() {
 	flag.IntVar(&cfg.MaxClients, "max-clients", 10000,
 		"server: how many clients may be in the room at once")
 	flag.IntVar(&cfg.QueueMessages, "queue-lines", 1024,
-		"server: lines for one client alone (welcome, errors) before it is cut off")
+		"server: lines for one client alone (welcome, errors) "+
+			"before it is cut off")
 	flag.IntVar(&cfg.QueueBytes, "queue-bytes", 4<<20,
-		"server: `bytes` of chat one client may fall behind before it is cut off")
+		"server: `bytes` of chat one client may fall behind "+
+			"before it is cut off")
 	flag.DurationVar(&cfg.WriteTimeout, "write-timeout", 10*time.Second,
 		"server: how long one write to a client may take")
 	flag.DurationVar(&cfg.LineTimeout, "line-timeout", 60*time.Second,
