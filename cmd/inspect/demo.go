@@ -154,7 +154,7 @@ func parseDemoFlags(args []string, stdout io.Writer) (demoConfig, error) {
 	}
 	switch {
 	case fs.NArg() > 0:
-		return demoConfig{}, usageError{fmt.Errorf("demo: unexpected argument %q\n\n%s", fs.Arg(0), help())}
+		return demoConfig{}, usageError{fmt.Errorf("demo: unexpected argument %s\n\n%s", visible.Quote(fs.Arg(0)), help())}
 	case *pace <= 0:
 		return demoConfig{}, usageError{fmt.Errorf("demo: -pace %v: want a pause such as 1.5s or 200ms", *pace)}
 	}
@@ -272,7 +272,7 @@ func demoPrintLine(w io.Writer, l demo.Line) {
 const demoMaxShown = 120
 
 // demoPrintTap prints one tap event on one line, its addresses and error
-// shown literally (visible.String) and its data quoted.
+// shown literally (visible.String) and its data quoted (visible.Quote).
 func demoPrintTap(w io.Writer, ev tap.Event) {
 	if ev.Dropped > 0 {
 		fmt.Fprintf(w, "tap: %d events dropped here: output too slow\n", ev.Dropped)
@@ -287,7 +287,7 @@ func demoPrintTap(w io.Writer, ev tap.Event) {
 		if len(data) > demoMaxShown {
 			data, more = data[:demoMaxShown], "..."
 		}
-		fmt.Fprintf(w, "%s %s %d bytes %q%s\n", head, ev.Dir, ev.Len, data, more)
+		fmt.Fprintf(w, "%s %s %d bytes %s%s\n", head, ev.Dir, ev.Len, visible.Quote(string(data)), more)
 	case tap.HalfClose:
 		// The demo's tap relays one Unix socket to another.
 		fmt.Fprintf(w, "%s half-close %s: %s\n", head, ev.Dir,

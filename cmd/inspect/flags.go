@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
 // portList is the -port flag of every inspect command: repeatable, and
@@ -34,7 +36,7 @@ func (l *portList) Set(v string) error {
 	for _, f := range strings.Split(v, ",") {
 		p, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || p < 1 || p > 65535 {
-			return fmt.Errorf("%q is not a TCP port (1-65535)", f)
+			return fmt.Errorf("%s is not a TCP port (1-65535)", visible.Quote(f))
 		}
 		l.ports = append(l.ports, p)
 	}

@@ -17,7 +17,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -137,13 +136,8 @@ func TestPacketsShowHostileTextLiterally(t *testing.T) {
 		if code := exitCode(err, &b); code != 1 {
 			t.Errorf("exit status %d, want 1", code)
 		}
-		// The message keeps its line breaks, which may be its layout.
-		if i, r, bad := visibletest.ControlByte(b.Bytes()); bad {
-			t.Errorf("the error holds %q at byte %d:\n%s", r, i, b.String())
-		}
-		if !strings.Contains(b.String(), visible.Lines(missing)) {
-			t.Errorf("the error does not show %q:\n%s", visible.Lines(missing), b.String())
-		}
+		// The name holds a line break, which must not start a line.
+		oneLine(t, b.String(), missing)
 	})
 }
 
@@ -252,7 +246,7 @@ func tapCorpus(t testing.TB, dir, real string, text bool) {
 	literal(t, "the relaying line", got, " -> unix:", real)
 	for i, s := range visibletest.Corpus {
 		literal(t, "an open line", got, " open client ", clients[i])
-		if text && !strings.Contains(got, fmt.Sprintf(" c>s %d bytes %s\n", len(s), strconv.Quote(s))) {
+		if text && !strings.Contains(got, fmt.Sprintf(" c>s %d bytes %s\n", len(s), visible.Quote(s))) {
 			t.Errorf("no data line quotes %q", s)
 		}
 	}
@@ -292,7 +286,7 @@ func TestSocketsShowHostileNamesLiterally(t *testing.T) {
 		}
 		literal(t, "the table", out.String(), "/", comm)
 	})
-	t.Run("the JSON has no control character and means the same names", func(t *testing.T) {
+	t.Run("the JSON has no control character and keeps every name apart, as it is shown", func(t *testing.T) {
 		var out bytes.Buffer
 		if err := run(context.Background(), append(args, "-json"), &out, io.Discard); err != nil {
 			t.Fatal(err)
@@ -304,17 +298,19 @@ func TestSocketsShowHostileNamesLiterally(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &list); err != nil {
 			t.Fatal(err)
 		}
+		// Each name comes as visible.String shows it, which keeps
+		// names apart even where their bytes are not UTF-8.
 		got := map[string]string{}
 		for _, s := range list {
 			got[s.Path] = s.Process
 		}
 		for _, p := range paths {
-			if _, ok := got[p]; !ok && utf8.ValidString(p) {
-				t.Errorf("the JSON lacks %q", p)
+			if _, ok := got[visible.String(p)]; !ok {
+				t.Errorf("the JSON lacks %q as %s", p, visible.String(p))
 			}
 		}
-		if got[child] != comm {
-			t.Errorf("the child's command is %q, want %q", got[child], comm)
+		if want := visible.String(comm); got[visible.String(child)] != want {
+			t.Errorf("the child's command is %q, want %q", got[visible.String(child)], want)
 		}
 	})
 }
@@ -357,20 +353,81 @@ sys.stdin.read()`
 	}
 }
 
+// oneLine fails t unless msg, an error as exitCode printed it, is one
+// line that shows name literally and holds no byte a terminal would act
+// on.
+func oneLine(t testing.TB, msg, name string) {
+	t.Helper()
+	if i, r, bad := visibletest.ControlByte([]byte(msg)); bad {
+		t.Errorf("the error holds %q at byte %d: %q", r, i, msg)
+	}
+	if strings.Count(msg, "\n") != 1 || !strings.HasSuffix(msg, "\n") {
+		t.Errorf("the error is not one line, so the name may start one of its own: %q", msg)
+	}
+	if !strings.Contains(msg, visible.String(name)) {
+		t.Errorf("the error does not show %q as %s: %q", name, visible.String(name), msg)
+	}
+}
+
 func TestErrorsAreShownLiterally(t *testing.T) {
-	// An error message keeps its line breaks and tabs, which may be its
-	// layout (a usage error, a hint on its own line); everything else in
-	// it is shown literally.
-	for _, s := range visibletest.Corpus {
-		var b bytes.Buffer
-		exitCode(fmt.Errorf("open %s: %w", s, os.ErrNotExist), &b)
-		if i, r, bad := visibletest.ControlByte(b.Bytes()); bad {
-			t.Errorf("the error holds %q at byte %d:\n%s", r, i, b.String())
+	// An error message keeps its line breaks and tabs, which are the
+	// layout of a usage error or a hint on a line of its own; a name is
+	// made visible where it is put into the error, so that a line break
+	// in a file name shows as \n and cannot start a line that looks like
+	// the program's own.
+	dir := t.TempDir()
+	terminal := tuiEnv{isTerminal: func(io.Writer) bool { return true }}
+	for i, s := range visibletest.Corpus {
+		name := filepath.Join(dir, strconv.Itoa(i)+hostileName(s, 100))
+		broken := name + ".pcap"
+		if err := os.WriteFile(broken, []byte("not a capture"), 0o600); err != nil {
+			t.Fatal(err)
 		}
-		if want := visible.Lines("inspect: open " + s + ": file does not exist\n"); b.String() != want {
-			t.Errorf("got %q, want %q", b.String(), want)
+		for _, c := range []struct {
+			what string
+			name string
+			run  func() error
+		}{
+			{"inspect packets -r of a missing file", name, func() error {
+				_, _, err := packetsRun(t, "-r", name)
+				return err
+			}},
+			{"inspect packets -r of a file that is not a capture", broken, func() error {
+				_, _, err := packetsRun(t, "-r", broken)
+				return err
+			}},
+			{"inspect packets -w onto a file that exists", broken, func() error {
+				_, _, err := packetsRun(t, "-r", packetsRecording, "-w", broken)
+				return err
+			}},
+			{"inspect packets -w into a folder that is a file", broken + "/copy.pcap", func() error {
+				_, _, err := packetsRun(t, "-r", packetsRecording, "-w", broken+"/copy.pcap", "-force")
+				return err
+			}},
+			{"the terminal UI on a file that is not a capture", broken, func() error {
+				return runTUIWith(context.Background(), []string{"-r", broken}, io.Discard, io.Discard, terminal)
+			}},
+		} {
+			err := c.run()
+			if err == nil {
+				t.Fatalf("%s %q did not fail", c.what, c.name)
+			}
+			var b bytes.Buffer
+			if code := exitCode(err, &b); code != 1 {
+				t.Errorf("%s %q: exit status %d, want 1", c.what, c.name, code)
+			}
+			oneLine(t, b.String(), c.name)
 		}
 	}
+	t.Run("a name another package put into an error as it is sends no control character", func(t *testing.T) {
+		for _, s := range visibletest.Corpus {
+			var b bytes.Buffer
+			exitCode(fmt.Errorf("listen unix %s: address already in use", s), &b)
+			if i, r, bad := visibletest.ControlByte(b.Bytes()); bad {
+				t.Errorf("the error holds %q at byte %d: %q", r, i, b.String())
+			}
+		}
+	})
 	t.Run("a usage error keeps its lines", func(t *testing.T) {
 		var b bytes.Buffer
 		if code := exitCode(usageError{errors.New("bad \x1b flag\n\nusage:\n\t-x\tdump")}, &b); code != 2 {

@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return usageError{fmt.Errorf("unknown command %q\n\n%s", cmd, usage)}
+	return usageError{fmt.Errorf("unknown command %s\n\n%s", visible.Quote(cmd), usage)}
 }
 
 const usage = `usage:
@@ -82,17 +82,22 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 // exitCode reports err on stderr and returns the process exit status.
-// The message is shown literally (visible.Lines), since it may quote a
-// path or a name someone else chose.
+// A path or a name that someone else may have chosen is made visible
+// where it is put into an error (visible.String, visible.Quote), so
+// that its line breaks show as \n and it cannot start a line of its own.
+// The message keeps its line breaks and tabs, the layout of a usage
+// error or of a hint on a line of its own, and goes through
+// visible.Message, which escapes no name twice but stops any control
+// character that an error of another package let through.
 func exitCode(err error, stderr io.Writer) int {
 	var ue usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "inspect:", visible.Lines(err.Error()))
+		fmt.Fprintln(stderr, "inspect:", visible.Message(err.Error()))
 		return 2
 	}
-	fmt.Fprintln(stderr, "inspect:", visible.Lines(err.Error()))
+	fmt.Fprintln(stderr, "inspect:", visible.Message(err.Error()))
 	return 1
 }

@@ -43,7 +43,7 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return usageError{fmt.Errorf("packets: unexpected argument %q", fs.Arg(0))}
+		return usageError{fmt.Errorf("packets: unexpected argument %s", visible.Quote(fs.Arg(0)))}
 	}
 	if *count < 0 {
 		return usageError{errors.New("packets: -c must be 0 or more")}
@@ -73,15 +73,12 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var pw *capture.Writer
 	if *write != "" {
 		f, err := capture.Create(*write, capture.CreateOptions{Force: *force, Reading: *read})
-		if errors.Is(err, capture.ErrExists) {
-			return fmt.Errorf("-w %w, or add -force to replace it", err)
-		}
 		if err != nil {
-			return err
+			return createError(err, *force)
 		}
 		defer f.Close()
 		if pw, err = capture.NewWriter(f, src.LinkType(), src.SnapLen()); err != nil {
-			return fmt.Errorf("writing %s: %w", *write, err)
+			return fmt.Errorf("writing %s: %w", visible.String(*write), err)
 		}
 	}
 
@@ -132,7 +129,7 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		out.Write(line)
 		if pw != nil {
 			if werr := pw.WritePacket(&p); werr != nil {
-				err = fmt.Errorf("writing %s: %w", *write, werr)
+				err = fmt.Errorf("writing %s: %w", visible.String(*write), werr)
 				break
 			}
 		}
@@ -145,7 +142,7 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if pw != nil {
 		if ferr := pw.Flush(); ferr != nil && err == nil {
-			err = fmt.Errorf("writing %s: %w", *write, ferr)
+			err = fmt.Errorf("writing %s: %w", visible.String(*write), ferr)
 		}
 	}
 	src.Close()
@@ -158,6 +155,17 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	} else {
 		fmt.Fprintf(stderr, "%d packets captured, %d dropped by kernel\n", n, st.Drops)
+	}
+	return err
+}
+
+// createError is the error of -w's capture.Create, with -force
+// suggested for a file that exists when it was not given. With -force,
+// a file that exists was made again between the old one's removal and
+// the new one's creation: adding -force would not help.
+func createError(err error, force bool) error {
+	if errors.Is(err, capture.ErrExists) && !force {
+		return fmt.Errorf("-w %w, or add -force to replace it", err)
 	}
 	return err
 }

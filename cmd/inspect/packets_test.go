@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -367,6 +368,20 @@ func TestTUIBrokenFiles(t *testing.T) {
 			r.done <- err
 		case <-time.After(tuiWait):
 			t.Fatal("q did not stop the TUI")
+		}
+	})
+}
+
+func TestPacketsWriteErrorAdvice(t *testing.T) {
+	exists := fmt.Errorf("copy.pcap %w", capture.ErrExists)
+	t.Run("without -force, a file that exists is met with -force", func(t *testing.T) {
+		if err := createError(exists, false); !errors.Is(err, capture.ErrExists) || !strings.Contains(err.Error(), "-force") {
+			t.Errorf("got %v, want ErrExists and -force suggested", err)
+		}
+	})
+	t.Run("with -force, a name made again meanwhile is not met with -force", func(t *testing.T) {
+		if err := createError(exists, true); !errors.Is(err, capture.ErrExists) || strings.Contains(err.Error(), "-force") {
+			t.Errorf("got %v, want ErrExists and no -force suggested", err)
 		}
 	})
 }

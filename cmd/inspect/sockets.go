@@ -6,11 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/socketlab/socketlab/inspect/sockets"
 	"github.com/socketlab/socketlab/inspect/visible"
@@ -23,7 +23,7 @@ func runSockets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("inspect sockets", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ports := &portList{ports: []int{defaultSocketsPort}}
-	paths := &pathList{paths: []string{defaultSocketsPath()}}
+	paths := &pathList{paths: defaultSocketsPaths()}
 	fs.Var(ports, "port", "show TCP sockets with this local or remote `port`; repeat the flag or give a list (3008,3009)")
 	fs.Var(paths, "path", "show Unix sockets bound to this socket `file` and their peers; repeatable")
 	all := fs.Bool("all", false, "show every TCP and Unix socket on the machine")
@@ -41,7 +41,7 @@ func runSockets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return usageError{fmt.Errorf("inspect sockets: unexpected argument %q", fs.Arg(0))}
+		return usageError{fmt.Errorf("inspect sockets: unexpected argument %s", visible.Quote(fs.Arg(0)))}
 	}
 
 	f := sockets.Filter{Ports: ports.ports, Paths: paths.paths, All: *all}
@@ -50,18 +50,10 @@ func runSockets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *asJSON {
-		list := snap.Sockets
-		if list == nil {
-			list = []sockets.Socket{}
-		}
-		b, err := json.MarshalIndent(list, "", "  ")
-		if err != nil {
+		if err := writeSocketsJSON(stdout, snap.Sockets); err != nil {
 			return err
 		}
-		if _, err := stdout.Write(append(jsonVisible(b), '\n')); err != nil {
-			return err
-		}
-		if len(list) == 0 {
+		if len(snap.Sockets) == 0 {
 			fmt.Fprintln(stderr, visible.String(noSocketsHint(f)))
 		}
 		return nil
@@ -73,33 +65,62 @@ func runSockets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return sockets.WriteTable(stdout, snap.Sockets)
 }
 
-// jsonVisible returns the JSON text b with every rune a terminal would
-// not show as itself written as a \u escape, which means the same rune
-// to a JSON reader. encoding/json already escapes the C0 controls (and
-// turns bytes that are not UTF-8 into U+FFFD) but writes DEL, the C1
-// controls and the bidi controls as they are.
-func jsonVisible(b []byte) []byte {
-	out := make([]byte, 0, len(b))
-	for len(b) > 0 {
-		r, n := utf8.DecodeRune(b)
-		if r == ' ' || r == '\n' || unicode.IsPrint(r) {
-			out = append(out, b[:n]...)
-		} else {
-			for _, u := range utf16.AppendRune(nil, r) {
-				out = fmt.Appendf(out, `\u%04x`, u)
-			}
-		}
-		b = b[n:]
+// writeSocketsJSON writes list as an indented JSON array. The names in
+// it (paths, command names) are written as visible.String shows them,
+// which a JSON reader gets back as text: a name's control characters and
+// bytes that are not UTF-8 come as escapes such as \x1b and \xff, which
+// a terminal shows as they are and which keep two names apart
+// (encoding/json alone would write U+FFFD for every such byte).
+// strconv.Unquote of the text in double quotes, with '"' escaped, gives
+// the name's bytes back.
+func writeSocketsJSON(w io.Writer, list []sockets.Socket) error {
+	shown := make([]sockets.Socket, len(list))
+	for i, s := range list {
+		s.Path, s.Process = visible.String(s.Path), visible.String(s.Process)
+		shown[i] = s
 	}
-	return out
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(shown)
 }
 
 // defaultSocketsPort is the labs' TCP port.
 const defaultSocketsPort = 3008
 
-// defaultSocketsPath returns the labs' default Unix socket path, the one
-// in this user's private folder.
-func defaultSocketsPath() string { return chat.DefaultPath() }
+// defaultSocketsPaths returns the labs' default Unix socket paths: the
+// one in this user's private folder, and under sudo the invoking user's
+// too (see sudoSocketsPaths).
+func defaultSocketsPaths() []string {
+	paths := []string{chat.DefaultPath()}
+	for _, p := range sudoSocketsPaths(os.Geteuid()) {
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	return paths
+}
+
+// sudoSocketsPaths returns the labs' default socket paths of the user
+// who ran sudo, when euid is root's and sudo left SUDO_UID: sudo runs
+// the command as root and drops XDG_RUNTIME_DIR, so that chat.DefaultPath
+// names root's folder, not the learner's whose server is to be watched.
+// They are the two places a lab's server picks: the user's runtime
+// folder as systemd makes it, and a folder of their own in the temporary
+// one.
+func sudoSocketsPaths(euid int) []string {
+	uid := os.Getenv("SUDO_UID")
+	if euid != 0 || uid == "" {
+		return nil
+	}
+	if _, err := strconv.ParseUint(uid, 10, 32); err != nil {
+		return nil // not a user id: nothing to add to a path
+	}
+	return []string{
+		filepath.Join("/run/user", uid, "socketlab.sock"),
+		filepath.Join(os.TempDir(), "socketlab-"+uid, "socketlab.sock"),
+	}
+}
 
 // noSocketsHint says that nothing matched f and what to run so that
 // something does.
@@ -124,7 +145,7 @@ func noSocketsHint(f sockets.Filter) string {
 	}
 	if len(f.Paths) > 0 {
 		cmd := "go run ./labs/07-ipc server"
-		if p := f.Paths[0]; p != defaultSocketsPath() {
+		if p := f.Paths[0]; !slices.Contains(defaultSocketsPaths(), p) {
 			cmd += " -path " + p
 		}
 		try = append(try, cmd)

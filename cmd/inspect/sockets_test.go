@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/socketlab/socketlab/inspect/sockets"
+	"github.com/socketlab/socketlab/labs/08-dual/chat"
 )
 
 // socketsListen opens a TCP listener on 127.0.0.1 that the test closes,
@@ -173,8 +174,9 @@ func TestSocketsSaysWhenNothingMatches(t *testing.T) {
 		}
 	})
 	t.Run("the defaults name the labs' own commands", func(t *testing.T) {
-		got := noSocketsHint(sockets.Filter{Ports: []int{3008}, Paths: []string{defaultSocketsPath()}})
-		want := "no socket on :3008 or " + defaultSocketsPath() +
+		def := chat.DefaultPath()
+		got := noSocketsHint(sockets.Filter{Ports: []int{3008}, Paths: []string{def}})
+		want := "no socket on :3008 or " + def +
 			" — try: go run ./labs/05-broadcast server, or go run ./labs/07-ipc server"
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)

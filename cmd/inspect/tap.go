@@ -61,7 +61,7 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	help := func() string {
 		var b strings.Builder
 		own := chat.DefaultPath()
-		fmt.Fprintf(&b, tapUsage, own, tapBeside(own))
+		fmt.Fprintf(&b, tapUsage, visible.String(own), visible.String(tapBeside(own)))
 		fs.SetOutput(&b)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
@@ -77,11 +77,11 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	perm, err := strconv.ParseUint(*mode, 8, 32)
 	switch {
 	case fs.NArg() > 0:
-		return usageError{fmt.Errorf("tap: unexpected argument %q\n\n%s", fs.Arg(0), help())}
+		return usageError{fmt.Errorf("tap: unexpected argument %s\n\n%s", visible.Quote(fs.Arg(0)), help())}
 	case *listen == "" || *to == "":
 		return usageError{fmt.Errorf("tap: both -listen and -to are required\n\n%s", help())}
 	case err != nil || perm > 0o777 || perm == 0:
-		return usageError{fmt.Errorf("tap: -mode %q: want octal permission bits such as 0600 or 0660", *mode)}
+		return usageError{fmt.Errorf("tap: -mode %s: want octal permission bits such as 0600 or 0660", visible.Quote(*mode))}
 	case *snap < 0:
 		return usageError{fmt.Errorf("tap: -snap %d: want 0 (everything) or more", *snap)}
 	case *writeTimeout <= 0:
@@ -101,7 +101,7 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	where := tap.Addr{Network: r.Addr().Network(), Address: r.Addr().String()}
 	fmt.Fprintf(stdout, "tap: relaying %s -> %s\n",
 		visible.String(where.String()), visible.String(r.Target().String()))
-	if where.Network == "unix" && !strings.HasPrefix(where.Address, "@") {
+	if where.IsFile() {
 		fmt.Fprintf(stdout, "tap: socket file mode %04o\n", perm)
 	}
 	if where.Network == "unix" || r.Target().Network == "unix" {
@@ -134,7 +134,7 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // printTapEvent writes one event as a line, followed for data by a hex
-// dump (or a quoted string with text) of the bytes kept. client and
+// dump (or, with text, a quoted string: visible.Quote) of the bytes kept. client and
 // server are the networks ("tcp" or "unix") of the relay's two sides.
 // Addresses and errors are shown literally (visible.String): a client
 // can bind its socket to any path it likes.
@@ -157,7 +157,7 @@ func printTapEvent(w io.Writer, ev tap.Event, text bool, client, server string) 
 			more = fmt.Sprintf(" (first %d shown)", len(ev.Data))
 		}
 		if text {
-			fmt.Fprintf(w, "%s %s %d bytes%s %q\n", head, ev.Dir, ev.Len, more, ev.Data)
+			fmt.Fprintf(w, "%s %s %d bytes%s %s\n", head, ev.Dir, ev.Len, more, visible.Quote(string(ev.Data)))
 			return
 		}
 		fmt.Fprintf(w, "%s %s %d bytes%s\n", head, ev.Dir, ev.Len, more)

@@ -2,7 +2,8 @@
 //
 // Other commands open the TUI on what they run by building a tuiConfig
 // and calling runTUIConfig, which blocks until the user quits (q, Ctrl-C)
-// or ctx is cancelled, and returns nil then. The demo, for example:
+// or ctx is cancelled, and then returns what broke the pcap file being
+// shown, if anything did, or nil. The demo, for example:
 //
 //	err := runTUIConfig(ctx, tuiConfig{
 //		Ports:    []int{d.Port()},
@@ -44,10 +45,12 @@ import (
 	"github.com/socketlab/socketlab/inspect/stream"
 	"github.com/socketlab/socketlab/inspect/tap"
 	"github.com/socketlab/socketlab/inspect/ui"
+	"github.com/socketlab/socketlab/inspect/visible"
 )
 
-// tuiSocketsEvery is how often the TUI reads the socket table (the issue
-// asks for at least once a second).
+// tuiSocketsEvery is how often the TUI reads the socket table: often
+// enough that a socket seen in a class shows on the screen within a
+// second.
 const tuiSocketsEvery = 500 * time.Millisecond
 
 // tuiConfig says what the TUI watches and how it looks. The TUI's flags
@@ -176,7 +179,7 @@ func runTUIConfigWith(ctx context.Context, cfg tuiConfig, stdout, stderr io.Writ
 		Conversations: tracker,
 		SocketsHint:   tuiSocketsHint(cfg),
 		PacketsHint:   tuiPacketsHint(cfg),
-		TapHint:       tapExample(cfg.Paths[0]),
+		TapHint:       tuiTapHint(cfg),
 		Theme:         theme,
 		Compare:       cfg.Compare,
 	})
@@ -297,7 +300,7 @@ func startTUITaps(taps []tuiTap) ([]*tap.Relay, error) {
 					o.Close()
 				}
 			}
-			return nil, fmt.Errorf("-tap %s=%s: %w", t.Listen, t.To, err)
+			return nil, fmt.Errorf("-tap %s=%s: %w", visible.String(t.Listen), visible.String(t.To), err)
 		}
 		relays[i] = r
 	}
@@ -386,7 +389,7 @@ func parseTUIFlags(args []string, stdout io.Writer) (tuiConfig, error) {
 	fs.SetOutput(io.Discard)
 	ports := &portList{ports: []int{3008}}
 	fs.Var(ports, "port", "TCP `port`s to watch (repeatable, or a list like 3008,3009)")
-	paths := &pathList{paths: []string{defaultSocketsPath()}}
+	paths := &pathList{paths: defaultSocketsPaths()}
 	fs.Var(paths, "path", "Unix socket `path` to watch (repeatable)")
 	all := fs.Bool("all", false, "show every TCP and Unix socket and every TCP packet")
 	iface := fs.String("i", "lo", "capture on interface `IFACE`")
@@ -414,7 +417,7 @@ func parseTUIFlags(args []string, stdout io.Writer) (tuiConfig, error) {
 		return tuiConfig{}, usageError{fmt.Errorf("%v\n\n%s", err, help())}
 	}
 	if fs.NArg() > 0 {
-		return tuiConfig{}, usageError{fmt.Errorf("unexpected argument %q\n\n%s", fs.Arg(0), help())}
+		return tuiConfig{}, usageError{fmt.Errorf("unexpected argument %s\n\n%s", visible.Quote(fs.Arg(0)), help())}
 	}
 	if *ring < 1 {
 		return tuiConfig{}, usageError{fmt.Errorf("-ring %d: keep at least 1 packet", *ring)}
@@ -440,7 +443,8 @@ func (t *tuiTaps) String() string {
 func (t *tuiTaps) Set(v string) error {
 	l, to, ok := strings.Cut(v, "=")
 	if !ok || l == "" || to == "" {
-		return fmt.Errorf("%q: want LISTEN=TARGET, for example %s", v, tapExample(defaultSocketsPath()))
+		return fmt.Errorf("%s: want LISTEN=TARGET, for example %s",
+			visible.Quote(v), visible.String(tapExample(defaultSocketsPaths()[0])))
 	}
 	for _, a := range []string{l, to} {
 		if _, err := tap.ParseAddr(a); err != nil {
@@ -464,7 +468,7 @@ func openTUISource(cfg tuiConfig) (*capture.Source, ui.Status, error) {
 		if !cfg.All {
 			src.SetPorts(cfg.Ports)
 		}
-		st.Source, st.Capture = "file "+cfg.File, "reading"
+		st.Source, st.Capture, st.File = "file "+cfg.File, "reading", true
 		st.LinkType = src.LinkType().String()
 		return src, st, nil
 	}
@@ -616,6 +620,22 @@ func tuiSocketsHint(cfg tuiConfig) string {
 	return "no server on " + on +
 		" — try `go run ./labs/05-broadcast server` (TCP) or " +
 		"`go run ./labs/07-ipc server` (Unix)"
+}
+
+// tuiTapHint returns the -tap value that the compare view suggests for
+// watching a Unix socket: the first tap the TUI shows that listens on a
+// socket path, else one beside the first path watched, else "" (the
+// view then writes a placeholder).
+func tuiTapHint(cfg tuiConfig) string {
+	for _, t := range cfg.Taps {
+		if a, err := tap.ParseAddr(t.Listen); err == nil && a.Network == "unix" {
+			return t.Listen + "=" + t.To
+		}
+	}
+	if len(cfg.Paths) > 0 {
+		return tapExample(cfg.Paths[0])
+	}
+	return ""
 }
 
 // tuiPacketsHint says how to make packets appear.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,7 +103,7 @@ func TestTUIFlags(t *testing.T) {
 			t.Errorf("ports %v, err %v", cfg.Ports, err)
 		}
 		cfg, _ = parseTUIFlags(nil, io.Discard)
-		if fmt.Sprint(cfg.Ports) != "[3008]" || fmt.Sprint(cfg.Paths) != "["+chat.DefaultPath()+"]" ||
+		if fmt.Sprint(cfg.Ports) != "[3008]" || !slices.Equal(cfg.Paths, defaultSocketsPaths()) ||
 			cfg.Iface != "lo" || cfg.Contrast || cfg.Compare || len(cfg.Taps) != 0 {
 			t.Errorf("defaults %+v", cfg)
 		}
@@ -572,4 +574,143 @@ func TestTUIShowsTapEventsFromAnotherRelay(t *testing.T) {
 		t.Fatal("cancelling did not stop the TUI")
 	}
 	goleak.VerifyNone(t, opt)
+}
+
+// otherLinkPcapng writes a pcapng file whose first interface is
+// Ethernet and holds no packet, and whose second, raw IP, holds the
+// packets of echo4.pcap without their Ethernet headers: inspect reads
+// none of them.
+func otherLinkPcapng(t testing.TB) string {
+	t.Helper()
+	src, err := capture.OpenFile(packetsRecording)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	le := binary.LittleEndian
+	var b []byte
+	block := func(typ uint32, body []byte) {
+		for len(body)%4 != 0 {
+			body = append(body, 0)
+		}
+		n := uint32(12 + len(body))
+		b = le.AppendUint32(le.AppendUint32(b, typ), n)
+		b = le.AppendUint32(append(b, body...), n)
+	}
+	shb := le.AppendUint32(nil, 0x1a2b3c4d)
+	shb = le.AppendUint64(le.AppendUint32(shb, 1), ^uint64(0)) // version 1.0, length unknown
+	block(0x0a0d0d0a, shb)
+	block(1, le.AppendUint32(le.AppendUint32(nil, 1), 0))   // Ethernet
+	block(1, le.AppendUint32(le.AppendUint32(nil, 101), 0)) // raw IP
+	var p capture.Packet
+	for src.Next(&p) == nil {
+		frame := p.Frame[14:]
+		us := uint64(p.Time.UnixMicro())
+		epb := le.AppendUint32(nil, 1)
+		for _, v := range []uint32{uint32(us >> 32), uint32(us), uint32(len(frame)), uint32(len(frame))} {
+			epb = le.AppendUint32(epb, v)
+		}
+		block(6, append(epb, frame...))
+	}
+	path := filepath.Join(t.TempDir(), "raw-ip.pcapng")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestTUIShowsPacketsNotRead(t *testing.T) {
+	quit := func(t *testing.T, r *tuiRun) {
+		t.Helper()
+		r.screen.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+		select {
+		case err := <-r.done:
+			if err != nil {
+				t.Errorf("the TUI returned %v", err)
+			}
+			r.done <- err
+		case <-time.After(tuiWait):
+			t.Fatal("q did not stop the TUI")
+		}
+	}
+	t.Run("the status bar counts the packets of another link type", func(t *testing.T) {
+		r := startTUI(t, "-r", filepath.Join(craftedDir, "two-link-types.pcapng"), "-port", "39008",
+			"-path", "/nonexistent/socketlab.sock")
+		app := <-r.app
+		r.waitFor(app, "Packets (14)", "packets not read (3 of interface 1, link type 101")
+		quit(t, r)
+	})
+	t.Run("a file of which no packet is read is not called capture off", func(t *testing.T) {
+		r := startTUI(t, "-r", otherLinkPcapng(t), "-path", "/nonexistent/socketlab.sock")
+		app := <-r.app
+		screen := r.waitFor(app, "Packets (0)", "no packet of the file shown",
+			"packets not read (14 of interface 1")
+		if strings.Contains(screen, "capture is off") {
+			t.Errorf("reading a file is called capture:\n%s", screen)
+		}
+		quit(t, r)
+	})
+}
+
+func TestTUITapHint(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  tuiConfig
+		want string
+	}{
+		{"the tap the UI runs, on a socket path", tuiConfig{Paths: []string{"/srv/chat.sock"},
+			Taps: []tuiTap{{Listen: "127.0.0.1:4000", To: "127.0.0.1:3008"},
+				{Listen: "/srv/tap.sock", To: "/srv/chat.sock"}}}, "/srv/tap.sock=/srv/chat.sock"},
+		{"else a tap beside the first path watched", tuiConfig{Paths: []string{"/srv/a/chat.sock", "/srv/b.sock"}},
+			"/srv/a/tap.sock=/srv/a/chat.sock"},
+		{"none without a path", tuiConfig{Ports: []int{3008}}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := tuiTapHint(c.cfg); got != c.want {
+				t.Errorf("tuiTapHint(%+v) = %q, want %q", c.cfg, got, c.want)
+			}
+		})
+	}
+	t.Run("the UI opens without a path to watch", func(t *testing.T) {
+		r := startTUIConfig(t, tuiConfig{Ports: []int{1}, File: packetsRecording, Compare: true})
+		app := <-r.app
+		r.waitFor(app, "Compare: TCP beside IPC", "inspect -tap TAP.sock=SERVER.sock")
+		r.cancel()
+	})
+}
+
+func TestSudoWatchesTheLearnersPaths(t *testing.T) {
+	t.Setenv("SUDO_UID", "1000")
+	t.Setenv("TMPDIR", "/var/tmp")
+	t.Run("as root under sudo, the invoking user's default paths too", func(t *testing.T) {
+		want := []string{"/run/user/1000/socketlab.sock", "/var/tmp/socketlab-1000/socketlab.sock"}
+		if got := sudoSocketsPaths(0); !slices.Equal(got, want) {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+	t.Run("not as another user", func(t *testing.T) {
+		if got := sudoSocketsPaths(1000); got != nil {
+			t.Errorf("got %q, want none", got)
+		}
+	})
+	t.Run("not without a user id", func(t *testing.T) {
+		for _, uid := range []string{"", "../../etc", "-1", "1000/x"} {
+			t.Setenv("SUDO_UID", uid)
+			if got := sudoSocketsPaths(0); got != nil {
+				t.Errorf("SUDO_UID %q: got %q, want none", uid, got)
+			}
+		}
+	})
+	t.Run("the TUI and inspect sockets watch them by default", func(t *testing.T) {
+		t.Setenv("SUDO_UID", "1000")
+		want := append([]string{chat.DefaultPath()}, sudoSocketsPaths(os.Geteuid())...)
+		if got := defaultSocketsPaths(); !slices.Equal(got, want) {
+			t.Errorf("defaultSocketsPaths() = %q, want %q", got, want)
+		}
+		cfg, err := parseTUIFlags(nil, io.Discard)
+		if err != nil || !slices.Equal(cfg.Paths, want) {
+			t.Errorf("the TUI watches %q (%v), want %q", cfg.Paths, err, want)
+		}
+	})
 }
