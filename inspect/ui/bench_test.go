@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -85,5 +86,76 @@ func BenchmarkModelAddTapEvents(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.AddTapEvents(ev)
+	}
+}
+
+// fullCompareUI returns a UI on the compare view whose two conversations,
+// a TCP one and one through a tap, each hold DefaultStreamBytes of chat
+// lines: the most the view has to show.
+func fullCompareUI(tb testing.TB) *UI {
+	tb.Helper()
+	u := New(Options{ServerPorts: []int{3008}, StreamFromPackets: true, Compare: true})
+	m := u.Model()
+	m.SetSockets(table())
+	const (
+		S = capture.SYN
+		A = capture.ACK
+		P = capture.PSH | capture.ACK
+	)
+	m.AddPackets([]capture.Packet{seg(1, client, server, S, 0, 0, ""),
+		seg(2, server, client, S|A, 0, 1, ""), seg(3, client, server, A, 1, 1, "")})
+	tapName := "/tmp/tap.sock → /tmp/chat.sock"
+	m.AddTapEvents([]TapEvent{{Tap: tapName, Event: tap.Event{Time: t0, Conn: 1, Kind: tap.Open,
+		Client: "@", Server: "unix:/tmp/chat.sock"}}})
+	seq := [2]uint32{1, 1}
+	for i := 0; seq[0]+seq[1] < 2*DefaultStreamBytes; i++ {
+		line := fmt.Sprintf("<User %d> line %d of the class chat, [about] sockets and how they work\n", i%7, i)
+		from, to, d := client, server, 0
+		dir := tap.ClientToServer
+		if i%3 == 0 {
+			from, to, d, dir = server, client, 1, tap.ServerToClient
+		}
+		p := seg(4+i, from, to, P, seq[d], seq[1-d], line)
+		m.AddPackets([]capture.Packet{p})
+		seq[d] += uint32(len(line))
+		m.AddTapEvents([]TapEvent{{Tap: tapName, Event: tap.Event{Time: p.Time, Conn: 1, Kind: tap.Data,
+			Dir: dir, Len: len(line), Data: []byte(line)}}})
+	}
+	return u
+}
+
+// BenchmarkDrawCompare measures one frame of the compare view at 160×45
+// with both conversations full.
+func BenchmarkDrawCompare(b *testing.B) {
+	u := fullCompareUI(b)
+	s := tcell.NewSimulationScreen("UTF-8")
+	if err := s.Init(); err != nil {
+		b.Fatal(err)
+	}
+	defer s.Fini()
+	s.SetSize(160, 45)
+	u.SetRect(0, 0, 160, 45)
+	b.ReportAllocs()
+	for b.Loop() {
+		u.Draw(s)
+		s.Show()
+	}
+}
+
+// BenchmarkDrawStatus measures the status bar alone, whose two lines are
+// drawn on every frame.
+func BenchmarkDrawStatus(b *testing.B) {
+	u := fullUI(b)
+	s := tcell.NewSimulationScreen("UTF-8")
+	if err := s.Init(); err != nil {
+		b.Fatal(err)
+	}
+	defer s.Fini()
+	s.SetSize(160, 2)
+	v := u.status
+	v.SetRect(0, 0, 160, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		v.Draw(s)
 	}
 }

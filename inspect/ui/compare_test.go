@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,5 +92,25 @@ func TestEnterOnATappedUnixSocketShowsItsTapEvents(t *testing.T) {
 	err = m.SetNarrow(sockets.Socket{Kind: sockets.Unix, Family: "unix", Path: "/tmp/other.sock"})
 	if err == nil || !strings.Contains(err.Error(), "-tap") {
 		t.Errorf("an untapped Unix socket: err %v, want one that suggests -tap", err)
+	}
+}
+
+func TestCompareWrapsOnlyWhatItShows(t *testing.T) {
+	// wrapHead and wrapTail wrap only the lines they show, yet show
+	// what wrapping every line and cutting the rows would.
+	u := fullCompareUI(t)
+	_, ipc := u.Model().comparison()
+	lines := append(ipc.said[:len(ipc.said):len(ipc.said)],
+		compareLine{strings.Repeat("a long line [red] of words ", 20), 0}, compareLine{"", 0}, compareLine{"end", 0})
+	for _, w := range []int{1, 2, 17, 40, 76} {
+		all := wrapLines(lines, w)
+		for _, h := range []int{1, 3, 20, 45, len(all), len(all) + 5} {
+			if got, want := wrapTail(lines, w, h), all[max(len(all)-h, 0):]; !slices.Equal(got, want) {
+				t.Errorf("width %d, the last %d rows: got %v, want %v", w, h, got, want)
+			}
+			if got, want := wrapHead(lines, w, h), all[:min(h, len(all))]; !slices.Equal(got, want) {
+				t.Errorf("width %d, the first %d rows: got %v, want %v", w, h, got, want)
+			}
+		}
 	}
 }

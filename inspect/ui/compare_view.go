@@ -120,21 +120,48 @@ func wrapLines(lines []compareLine, w int) []wrapped {
 
 // drawWrapped word-wraps lines into a column of width w from row y, at
 // most h rows, and returns the row after the last one drawn. With tail
-// set it shows the last rows when they do not all fit.
+// set it shows the last rows when they do not all fit. It wraps only the
+// lines it shows: a whole conversation is up to DefaultStreamBytes a
+// side, of which a screen shows a few rows.
 func drawWrapped(screen tcell.Screen, x, y, w, h int, lines []compareLine, tail bool) int {
 	if w <= 0 || h <= 0 {
 		return y
 	}
-	all := wrapLines(lines, w)
-	if len(all) > h {
-		if tail {
-			all = all[len(all)-h:]
-		} else {
-			all = all[:h]
-		}
+	var rows []wrapped
+	if tail {
+		rows = wrapTail(lines, w, h)
+	} else {
+		rows = wrapHead(lines, w, h)
 	}
-	for i, l := range all {
+	for i, l := range rows {
 		tview.Print(screen, l.text, x, y+i, w, tview.AlignLeft, l.color)
 	}
-	return y + len(all)
+	return y + len(rows)
+}
+
+// wrapHead returns the first h rows of wrapLines(lines, w), wrapping no
+// line after them.
+func wrapHead(lines []compareLine, w, h int) []wrapped {
+	var rows []wrapped
+	for i := 0; i < len(lines) && len(rows) < h; i++ {
+		rows = append(rows, wrapLines(lines[i:i+1], w)...)
+	}
+	return rows[:min(len(rows), h)]
+}
+
+// wrapTail returns the last h rows of wrapLines(lines, w), wrapping the
+// lines from the last one back, and none before the rows it returns.
+func wrapTail(lines []compareLine, w, h int) []wrapped {
+	var parts [][]wrapped // the wrapped lines, last first
+	n := 0
+	for i := len(lines) - 1; i >= 0 && n < h; i-- {
+		part := wrapLines(lines[i:i+1], w)
+		parts = append(parts, part)
+		n += len(part)
+	}
+	rows := make([]wrapped, 0, n)
+	for i := len(parts) - 1; i >= 0; i-- {
+		rows = append(rows, parts[i]...)
+	}
+	return rows[max(len(rows)-h, 0):]
 }

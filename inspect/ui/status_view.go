@@ -70,7 +70,7 @@ func (v *statusView) Draw(screen tcell.Screen) {
 	x, y, w, h := v.GetRect()
 	bar := tcell.StyleDefault.Background(th.StatusBack).Foreground(th.StatusText)
 	for i := 0; i < w; i++ {
-		screen.SetContent(x+i, y, ' ', nil, bar)
+		screen.Put(x+i, y, " ", bar)
 	}
 	line := " " + strings.Join(v.line1(), " │ ")
 	style := bar
@@ -103,7 +103,9 @@ func (v *statusView) Draw(screen tcell.Screen) {
 
 // printStyled prints text literally (visible.String: no tags, controls
 // escaped) with one style, cut before the first character that does not
-// fit in w cells.
+// fit in w cells. It puts each character on the screen as the string it
+// is (Screen.Put), which costs no allocation, where SetContent would
+// want it as runes, and tcell would make a string of those again.
 func printStyled(screen tcell.Screen, text string, x, y, w int, style tcell.Style) {
 	text = visible.String(text)
 	col, state := 0, -1
@@ -114,11 +116,10 @@ func printStyled(screen tcell.Screen, text string, x, y, w int, style tcell.Styl
 		if col+cw > w {
 			return
 		}
-		r := []rune(c)
 		for i := 1; i < cw; i++ {
-			screen.SetContent(x+col+i, y, ' ', nil, style)
+			screen.Put(x+col+i, y, " ", style)
 		}
-		screen.SetContent(x+col, y, r[0], r[1:], style)
+		screen.Put(x+col, y, c, style)
 		col += cw
 	}
 }
