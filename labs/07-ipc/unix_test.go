@@ -114,8 +114,10 @@ func TestFolderLock(t *testing.T) {
 		}
 	})
 
-	t.Run("a socket folder that is a symbolic link is refused",
+	t.Run("a socket folder reached through a symbolic link is used",
 		func(t *testing.T) {
+			// As /tmp is on macOS (a link to /private/tmp): the
+			// lock and the socket are in the folder the link leads to.
 			base := tempDir(t)
 			real := filepath.Join(base, "real")
 			if err := os.Mkdir(real, 0o700); err != nil {
@@ -127,12 +129,15 @@ func TestFolderLock(t *testing.T) {
 			}
 			ln, err := listenUnix(filepath.Join(link, "l.sock"), 0o600,
 				quiet)
-			if err == nil {
-				ln.Close()
-				t.Fatal("listenUnix followed the link")
+			if err != nil {
+				t.Fatal(err)
 			}
+			if _, err := os.Lstat(filepath.Join(real, "l.sock")); err != nil {
+				t.Errorf("no socket in the link's folder: %v", err)
+			}
+			ln.Close()
 			if names, _ := os.ReadDir(real); len(names) != 0 {
-				t.Errorf("made in the link's folder: %v", names)
+				t.Errorf("left in %s: %v, want nothing", real, names)
 			}
 		})
 }

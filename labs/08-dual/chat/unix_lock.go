@@ -20,15 +20,10 @@ var lockWait = 5 * time.Second
 // it keeps out only programs that take it too.
 //
 // We lock the folder itself, so there is no lock file to make and clean
-// up. O_NOFOLLOW refuses a folder that is a symbolic link.
+// up. A folder reached through a symbolic link (/tmp on macOS) is the
+// folder the link leads to, where bind puts the socket too.
 func lockDir(dir string) (*os.File, error) {
-	f, err := os.OpenFile(dir,
-		os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
-	if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR) {
-		return nil, fmt.Errorf("%w\n(the socket's folder must be a "+
-			"real folder: we do not follow symbolic links; give the path "+
-			"through the folder it leads to)", err)
-	}
+	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY, 0)
 	if err != nil {
 		return nil, err
 	}
