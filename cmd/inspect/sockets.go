@@ -27,7 +27,7 @@ func runSockets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Var(ports, "port", "show TCP sockets with this local or remote `port`; repeat the flag or give a list (3008,3009)")
 	fs.Var(paths, "path", "show Unix sockets bound to this socket `file` and their peers; repeatable")
 	all := fs.Bool("all", false, "show every TCP and Unix socket on the machine")
-	asJSON := fs.Bool("json", false, "print a JSON array instead of a table")
+	asJSON := fs.Bool("json", false, "print a JSON array instead of a table (paths and command names escaped as the table shows them)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "usage: inspect sockets [-port N] [-path P] [-all] [-json]\n\n"+
 			"Print the TCP and Unix sockets of the labs once, like ss -tanpx.\n\n")
