@@ -92,9 +92,10 @@ type tuiEnv struct {
 }
 
 // runTUI opens the terminal UI: the socket table, the packets on the
-// wire, the selected packet's bytes and the conversation. It returns nil
-// when the user quits (q, Ctrl-C) or ctx is cancelled (SIGTERM), after
-// stopping every goroutine and restoring the terminal.
+// wire, the selected packet's bytes and the conversation. When the user
+// quits (q, Ctrl-C) or ctx is cancelled (SIGTERM), it stops every
+// goroutine, restores the terminal and returns nil, or the error that
+// broke the -r file while it was shown.
 func runTUI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return runTUIWith(ctx, args, stdout, stderr, tuiEnv{})
 }
