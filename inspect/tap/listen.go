@@ -20,8 +20,8 @@ const DefaultMode os.FileMode = 0o600
 //     a Unix socket needs write permission on its file.
 //   - If the path exists and is a socket that refuses connections, it is
 //     a stale file left by a server that died: it is removed and the
-//     listen is retried once. A lock file next to it (the path plus
-//     ".lock") keeps two programs from doing this at once.
+//     listen is retried once. A lock (flock) on the socket's folder
+//     keeps two programs from doing this at once.
 //   - If a server answers on the path, or the path is not a socket (a
 //     regular file, a directory, a symbolic link), ListenSocket leaves
 //     it alone and returns an error saying so, and whose server it is.
