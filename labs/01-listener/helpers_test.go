@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -119,7 +120,25 @@ func startServer(t testing.TB) (addr string, logs *logBuffer,
 			t.Error(err)
 		}
 	})
+	listeners.Store(ln.Addr().String(), ln)
 	return ln.Addr().String(), logs, stop
+}
+
+// listeners holds the listener of every server startServer started, by
+// address, for listenerClosed.
+var listeners sync.Map
+
+// listenerClosed reports whether the listener startServer made for addr
+// is closed. (Dialling addr cannot tell: once the port is free, another
+// test's listener may be given the same port.)
+func listenerClosed(t testing.TB, addr string) bool {
+	t.Helper()
+	ln, ok := listeners.Load(addr)
+	if !ok {
+		t.Fatalf("no listener on %s was started by startServer", addr)
+	}
+	err := ln.(*net.TCPListener).SetDeadline(time.Now())
+	return errors.Is(err, net.ErrClosed)
 }
 
 // dial connects to addr with a deadline, and closes the connection when
