@@ -221,18 +221,18 @@ func previousLab(n int) (string, error) {
 }
 
 // labDiff returns the unified diff of the non-test .go files of
-// labs/prev against those of labs/cur, file by file in path order,
-// including files added or removed.
+// labs/prev against those of labs/cur (see goFiles), file by file in
+// path order, including files added or removed.
 func labDiff(prev, cur string) (string, error) {
 	if _, err := exec.LookPath("diff"); err != nil {
 		return "", fmt.Errorf("the diff program (GNU diffutils) is "+
 			"needed to check the What changed section: %v", err)
 	}
-	before, err := goFiles(prev)
+	before, err := goFiles(filepath.Join("..", "labs", prev))
 	if err != nil {
 		return "", err
 	}
-	after, err := goFiles(cur)
+	after, err := goFiles(filepath.Join("..", "labs", cur))
 	if err != nil {
 		return "", err
 	}
@@ -301,17 +301,19 @@ func side(lab, name string, files []string) (path, label string) {
 		"labs/" + lab + "/" + name
 }
 
-// goFiles lists the .go files of labs/lab that are not tests, as
-// slash-separated paths relative to the lab, skipping testdata.
-func goFiles(lab string) ([]string, error) {
-	root := filepath.Join("..", "labs", lab)
+// goFiles lists the .go files of the lab in the folder root that are
+// not tests, as slash-separated paths relative to root. It skips
+// testdata and the lab's node folder: a guide shows the Node version on
+// its own, beside the Go diff, not in it.
+func goFiles(root string) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry,
 		err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && d.Name() == "testdata" {
+		if d.IsDir() && (d.Name() == "testdata" ||
+			path == filepath.Join(root, "node")) {
 			return filepath.SkipDir
 		}
 		name := d.Name()
@@ -326,6 +328,30 @@ func goFiles(lab string) ([]string, error) {
 		return nil
 	})
 	return files, err
+}
+
+func TestGoFiles(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"main.go", "main_test.go", "chat/room.go",
+		"chat/room_test.go", "testdata/transcript.txt", "testdata/gen.go",
+		"node/server.js", "node/harness.go", "node/chat/room.go"} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("package main\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := goFiles(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tests, testdata and the Node version are not part of the Go step.
+	want := []string{"chat/room.go", "main.go"}
+	if !slices.Equal(got, want) {
+		t.Errorf("goFiles = %q, want %q", got, want)
+	}
 }
 
 // showDiff returns a readable diff from got to want, for failure messages.
