@@ -12,7 +12,7 @@
 // once is cut off, and the cut is logged. There is no welcome and no
 // joined or left notice.
 //
-// docs/performance.md (fixed load) runs it beside lab 08 and the Node
+// docs/performance.md (fixed load) runs it beside lab 09 and the Node
 // chat: its latency is the floor that the kernel's cost per write, and
 // the load generator's cost per read, leave for any server.
 //
@@ -32,7 +32,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 func main() {

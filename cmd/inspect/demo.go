@@ -20,7 +20,7 @@ import (
 
 const demoUsage = `usage: inspect demo [-pace D] [-once] [-no-ui] [-contrast] [-compare]
 
-Run the lab 08 chat room in this process, on a free TCP port and a
+Run the lab 09 chat room in this process, on a free TCP port and a
 temporary Unix socket, with a tap relay in front of the socket, and
 scripted clients talking through all three: Ada over TCP, Linus over the
 Unix socket, Grace over the Unix socket through the tap. Then a visitor
@@ -166,7 +166,7 @@ func parseDemoFlags(args []string, stdout io.Writer) (demoConfig, error) {
 // terminal.
 func demoHeader(w io.Writer, d *demo.Demo, why string) {
 	port, path, tapPath := d.Port(), visible.String(d.Path()), visible.String(d.TapPath())
-	fmt.Fprintf(w, "inspect demo: the lab 08 chat with scripted clients (%s: plain log)\n", why)
+	fmt.Fprintf(w, "inspect demo: the lab 09 chat with scripted clients (%s: plain log)\n", why)
 	fmt.Fprintf(w, "  tcp door   %v\n", d.Addr())
 	fmt.Fprintf(w, "  unix door  %s\n", path)
 	fmt.Fprintf(w, "  tap        %s -> %s\n", tapPath, path)

@@ -4,7 +4,7 @@
 //	inspect sockets [flags]      print the socket table once
 //	inspect packets [flags]      print one line per captured packet
 //	inspect tap -listen L -to T  relay a socket and print its bytes
-//	inspect demo                 run the lab 08 chat and open the UI on it
+//	inspect demo                 run the lab 09 chat and open the UI on it
 //
 // "inspect -h" prints this usage and the terminal UI's flags.
 //

@@ -14,7 +14,7 @@ import (
 
 	"github.com/socketlab/socketlab/inspect/sockets"
 	"github.com/socketlab/socketlab/inspect/visible"
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 // runSockets prints the socket table once: inspect sockets [-port N]

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/socketlab/socketlab/inspect/sockets"
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 // socketsListen opens a TCP listener on 127.0.0.1 that the test closes,

@@ -16,7 +16,7 @@ import (
 
 	"github.com/socketlab/socketlab/inspect/tap"
 	"github.com/socketlab/socketlab/inspect/visible"
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 const tapUsage = `usage: inspect tap -listen L -to T [-text] [-mode 0600] [-snap N]

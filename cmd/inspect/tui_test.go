@@ -22,7 +22,7 @@ import (
 
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/tap"
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 const tuiWait = 20 * time.Second

@@ -48,7 +48,7 @@ func guideReport(t *testing.T) string {
 	return "swarm       tcp " + block
 }
 
-// The report in the guide came from a real run against lab 08; this
+// The report in the guide came from a real run against lab 09; this
 // checks that swarm still prints a report of that shape, line for line,
 // so that the guide cannot drift from the program. Only the figures may
 // differ.

@@ -113,7 +113,7 @@ func createNew(path string) (*os.File, error) {
 		return nil, literalPath(err)
 	}
 	// The umask narrows the mode given to OpenFile, and another
-	// goroutine may change it for a moment (lab 08's chat does, to
+	// goroutine may change it for a moment (lab 09's chat does, to
 	// create its socket file with no permissions): set 0600 itself.
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()

@@ -13,7 +13,7 @@ import (
 
 	"github.com/socketlab/socketlab/inspect/sockets"
 	"github.com/socketlab/socketlab/inspect/tap"
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 // Defaults for the zero fields of a Config.
@@ -47,7 +47,7 @@ type Config struct {
 	History int
 }
 
-// A Demo is a running demo: the lab 08 chat room with a TCP door and a
+// A Demo is a running demo: the lab 09 chat room with a TCP door and a
 // Unix socket door, a tap relay in front of the Unix door, and scripted
 // clients talking through all three. Everything runs in this process.
 //

@@ -1,4 +1,4 @@
-// Package demo runs socketlab's classroom demo in-process: the lab 08
+// Package demo runs socketlab's classroom demo in-process: the lab 09
 // chat room with a TCP door and a Unix socket door, a tap relay in front
 // of the Unix door, and scripted clients that talk through all three,
 // slowly enough for a person to watch.

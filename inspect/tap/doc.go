@@ -25,7 +25,7 @@
 // Addresses are written as a socket path or host:port; see ParseAddr for
 // the rule that tells them apart. When a relay listens on a path,
 // ListenSocket applies socketlab's rules for socket files, those of lab
-// 08's chat.ListenUnix: the file gets mode 0600 unless told otherwise
+// 09's chat.ListenUnix: the file gets mode 0600 unless told otherwise
 // and is never more open than that, a stale file left by a dead server
 // is replaced under a lock, a live server's path or a file that is not a
 // socket is never touched, and the file is removed when the listener

@@ -4,7 +4,7 @@ import (
 	"net"
 	"os"
 
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 // DefaultMode is the permission given to a relay's socket file: only its
@@ -12,7 +12,7 @@ import (
 const DefaultMode os.FileMode = 0o600
 
 // ListenSocket listens on a, applying socketlab's rules when a is a
-// socket path: the rules of lab 08's chat.ListenUnix, which this calls.
+// socket path: the rules of lab 09's chat.ListenUnix, which this calls.
 //
 //   - The socket file gets mode (DefaultMode when mode is 0). It is born
 //     with no permissions at all and then opened to mode, so it is never

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 func TestListenSocket(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/inspect/tap"
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 // The names the tap fixtures use in place of the run's temporary paths,
@@ -22,7 +22,7 @@ const (
 	fixtureName = fixtureTap + " → " + fixtureChat
 )
 
-// relayChat runs the lab 08 chat room on a Unix socket with a real tap
+// relayChat runs the lab 09 chat room on a Unix socket with a real tap
 // relay in front of it, and the conversation of the lab 06 recording in
 // testdata, over IPC: Ada joins through the tap, Bob joins the room
 // directly, Ada says "hi there", Bob leaves, Ada leaves. It returns what

@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/transcript.txt")

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 // TestMain lets a test run this lab's main as a real process: the test

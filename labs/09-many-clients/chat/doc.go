@@ -1,13 +1,13 @@
-// Package chat is the chat room of lab 08-dual, as a package that other
-// programs can import: the lab's server, the inspector's demo and the load
-// tool all run this one copy.
+// Package chat is the chat room of lab 09-many-clients, as a package
+// that other programs can import: the lab's server, the inspector's demo
+// and the load tool all run this one copy.
 //
 // A Room is one conversation. It knows nothing about networks: it serves
 // any net.Listener, so the same room can take clients from a TCP listener
 // and a Unix socket listener at once (its "doors"). After Accept a client
 // is just a net.Conn.
 //
-// The protocol is the one of labs 05 to 08. A client sends UTF-8 lines
+// The protocol is the one of labs 05 to 09. A client sends UTF-8 lines
 // ending in "\n" ("\r\n" is accepted). Every other client receives
 // "User N: text\n". A newcomer is told "Welcome to the chat, you are
 // User N!"; the others see "User N joined! (door)" and "User N left!".

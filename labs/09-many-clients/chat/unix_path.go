@@ -10,7 +10,7 @@ import (
 	"syscall"
 )
 
-// DefaultPath returns the socket path that lab 08's server listens on,
+// DefaultPath returns the socket path that lab 09's server listens on,
 // and its client dials, when no path is given: socketlab.sock in a
 // folder of this user alone (see DefaultDir). It only computes the path;
 // it creates nothing.

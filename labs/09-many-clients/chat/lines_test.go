@@ -88,7 +88,7 @@ func TestLineReader(t *testing.T) {
 // before the broadcast: find the line, then check that it is text. One
 // op is one line of 100 bytes, in ASCII or in mixed scripts.
 //
-//	go test -run '^$' -bench ReadLines -benchmem ./labs/08-dual/chat
+//	go test -run '^$' -bench ReadLines -benchmem ./labs/09-many-clients/chat
 func BenchmarkReadLines(b *testing.B) {
 	for _, text := range []struct{ name, line string }{
 		{"ascii", strings.Repeat("hello, world! ", 7) + "ok"},

@@ -1,17 +1,19 @@
-// Lab 08-dual opens two doors into one room: the server listens on a TCP
-// address and a Unix domain socket at once, and clients from both chat
-// together.
+// Lab 09-many-clients builds lab 08's room for thousands of clients.
 //
-// After Accept the chat does not know the door: both kinds of client are
-// a net.Conn. Only the joined notice says which door was used. The chat
-// itself moved into the package ./chat, so that other programs (the
-// inspector's demo, the load tool) can run the very same room; it is
-// built to hold thousands of clients. Run the server, then clients
-// through either door, each in its own terminal:
+// The two doors and the protocol stay as they were; the room is written
+// anew. All clients share one outbound queue, the backlog: a broadcast is
+// copied into it once, and each client's writer keeps its own place in it
+// and takes everything from there in one writev system call. How far a
+// client may fall behind is bounded in bytes, read buffers start small,
+// and the accept loop backs off when the process runs out of file
+// descriptors. The room moved into the package ./chat, so that other
+// programs (the inspector's demo, the load tool) can run the very same
+// room. Run the server, then clients through either door, each in its
+// own terminal:
 //
-//	go run ./labs/08-dual server
-//	go run ./labs/08-dual client
-//	go run ./labs/08-dual client -path PATH
+//	go run ./labs/09-many-clients server
+//	go run ./labs/09-many-clients client
+//	go run ./labs/09-many-clients client -path PATH
 //
 // where PATH is the socket path the server prints ("Listening on ...").
 // Press Ctrl-D to make a client hang up, and Ctrl-C to stop either one.
@@ -33,11 +35,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 // lab is the name of this lab's folder, for messages that say what to run.
-const lab = "08-dual"
+const lab = "09-many-clients"
 
 func main() {
 	// The first argument picks the side; flags follow it.

@@ -6,7 +6,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/socketlab/socketlab/labs/08-dual/chat"
+	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
 // serve runs one chat room on all the listeners at once, until ctx is

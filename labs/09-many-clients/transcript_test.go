@@ -77,12 +77,12 @@ func TestTranscript(t *testing.T) {
 		t.Fatal(err)
 	}
 	in1.Close()
-	got := "$ go run ./labs/08-dual server\n" + before + "^C" +
+	got := "$ go run ./labs/09-many-clients server\n" + before + "^C" +
 		strings.TrimPrefix(s.logs.String(), before) +
 		"# in a second terminal, while the server runs\n" +
-		"$ go run ./labs/08-dual client\n" + out1.String() +
+		"$ go run ./labs/09-many-clients client\n" + out1.String() +
 		"# in a third terminal\n" +
-		"$ go run ./labs/08-dual client -path " + guidePath + "\n" +
+		"$ go run ./labs/09-many-clients client -path " + guidePath + "\n" +
 		out2.String()
 	checkGolden(t, normalize(got, s.path, port(t, s.addr), port(t, local1)))
 }

@@ -19,7 +19,7 @@ import (
 // what the load tool calls by that name. The sender keeps at most 256
 // lines in flight, so queues never overflow.
 //
-//	go test -run '^$' -bench Broadcast -benchmem ./labs/08-dual/chat
+//	go test -run '^$' -bench Broadcast -benchmem ./labs/09-many-clients/chat
 func BenchmarkBroadcast(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
@@ -89,7 +89,7 @@ func benchBroadcast(b *testing.B, n int) {
 // each writer gather what is new for it. Adding costs the same at any n;
 // gathering is one short step per member. Nothing is allocated per op.
 //
-//	go test -run '^$' -bench Fanout -benchmem ./labs/08-dual/chat
+//	go test -run '^$' -bench Fanout -benchmem ./labs/09-many-clients/chat
 func BenchmarkFanout(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
@@ -120,7 +120,7 @@ func BenchmarkFanout(b *testing.B) {
 // per client (a few hundred bytes); the server's RSS, measured with the
 // load tool, is the figure that counts.
 //
-//	go test -run '^$' -bench IdleClient -benchtime 1x ./labs/08-dual/chat
+//	go test -run '^$' -bench IdleClient -benchtime 1x ./labs/09-many-clients/chat
 func BenchmarkIdleClient(b *testing.B) {
 	const n = 2000
 	for b.Loop() {
