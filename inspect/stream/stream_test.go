@@ -265,9 +265,10 @@ func TestLiveTransfer(t *testing.T) {
 			t.Fatal(err)
 		}
 	case <-time.After(20 * time.Second):
+		drops := src.Stats().Drops
 		src.Close()
 		<-captured
-		t.Fatal("the capture did not see the teardown within 20s")
+		t.Fatalf("the capture did not see the teardown within 20s (kernel drops: %d)", drops)
 	}
 	src.Close()
 	tr.FlushAll()
