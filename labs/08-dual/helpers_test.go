@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/transcript.txt")
+
+// guidePath is what the guides show for the socket path: the -path
+// default of user 1000 on a usual Linux machine, where XDG_RUNTIME_DIR is
+// /run/user/1000.
+const guidePath = "/run/user/1000/socketlab.sock"
+
+// timeout bounds every wait in these tests.
+const timeout = 10 * time.Second
+
+// logBuffer is a goroutine-safe buffer for a server's logger. Each write
+// wakes the waiters, so tests wait for log lines without sleeping.
+type logBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newLogBuffer() *logBuffer {
+	return &logBuffer{changed: make(chan struct{})}
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	close(b.changed)
+	b.changed = make(chan struct{})
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor waits until the buffer contains want, and fails t on timeout.
+func (b *logBuffer) waitFor(t testing.TB, want string) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		b.mu.Lock()
+		text, changed := b.buf.String(), b.changed
+		b.mu.Unlock()
+		if strings.Contains(text, want) {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %q in:\n%s", want, text)
+		}
+	}
+}
+
+// checkGoroutines fails t if goroutines started during the test are
+// still running shortly after it ends. Call it first in a test, so that
+// its cleanup runs last.
+func checkGoroutines(t testing.TB) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		deadline := time.After(timeout)
+		for runtime.NumGoroutine() > before {
+			select {
+			case <-tick.C:
+			case <-deadline:
+				buf := make([]byte, 1<<20)
+				buf = buf[:runtime.Stack(buf, true)]
+				t.Fatalf("%d goroutines left running, want %d:\n%s",
+					runtime.NumGoroutine(), before, buf)
+			}
+		}
+	})
+}
+
+// A testServer is serve running with both doors: on 127.0.0.1:0 and on
+// a Unix socket in a fresh temporary folder.
+type testServer struct {
+	addr, path string
+	logs       *logBuffer
+	stop       func() error // cancels serve, returns what it returned
+}
+
+// startServer starts serve until the test ends. stop may be called more
+// than once.
+func startServer(t testing.TB) *testServer {
+	t.Helper()
+	s := &testServer{path: filepath.Join(tempDir(t), "chat.sock"),
+		logs: newLogBuffer()}
+	logger := log.New(s.logs, "", 0)
+	tln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uln, err := listenUnix(s.path, 0o600, logger)
+	if err != nil {
+		tln.Close()
+		t.Fatal(err)
+	}
+	s.addr = tln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, []net.Listener{tln, uln}, logger) }()
+	s.stop = sync.OnceValue(func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(timeout):
+			return fmt.Errorf("serve did not return %v after cancel", timeout)
+		}
+	})
+	t.Cleanup(func() {
+		if err := s.stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// door returns the network and address of the server's door "tcp" or
+// "unix".
+func (s *testServer) door(name string) (network, address string) {
+	if name == "unix" {
+		return "unix", s.path
+	}
+	return "tcp", s.addr
+}
+
+// tempDir returns a new, short temporary folder, removed when the test
+// ends. Socket paths must fit in about 108 bytes, and t.TempDir() paths
+// can be longer than that.
+func tempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "sl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// dial connects to address on network ("tcp" or "unix") with a
+// deadline, and closes the connection when the test ends.
+func dial(t testing.TB, network, address string) net.Conn {
+	t.Helper()
+	conn, err := net.DialTimeout(network, address, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(timeout))
+	return conn
+}
+
+// normalize replaces the socket path of a test run by the default path
+// the guide shows, the server's port by the default 3008, and client
+// ports, in order of first appearance, by 50001, 50002, ...
+func normalize(text, path, serverPort string, clientPorts ...string) string {
+	text = strings.ReplaceAll(text, path, guidePath)
+	sort.Slice(clientPorts, func(i, j int) bool {
+		return firstIndex(text, clientPorts[i]) <
+			firstIndex(text, clientPorts[j])
+	})
+	text = replacePort(text, serverPort, "3008")
+	for i, p := range clientPorts {
+		text = replacePort(text, p, strconv.Itoa(50001+i))
+	}
+	return text
+}
+
+func firstIndex(text, port string) int {
+	loc := regexp.MustCompile(`\b` + port + `\b`).FindStringIndex(text)
+	if loc == nil {
+		return len(text)
+	}
+	return loc[0]
+}
+
+func replacePort(text, port, with string) string {
+	return regexp.MustCompile(`\b`+port+`\b`).ReplaceAllString(text, with)
+}
+
+// port returns the port of a "host:port" address.
+func port(t testing.TB, addr string) string {
+	t.Helper()
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// checkGolden compares got with testdata/transcript.txt, or rewrites the
+// file when the test runs with -update.
+func checkGolden(t testing.TB, got string) {
+	t.Helper()
+	const path = "testdata/transcript.txt"
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("transcript differs from %s (run go test -update "+
+			"if the change is intended)\n--- got\n%s--- want\n%s",
+			path, got, want)
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startClient runs runClient through the server's door ("tcp" or
+// "unix") until the test ends. Closing stdin is the learner's Ctrl-D;
+// done receives what runClient returned.
+func startClient(t testing.TB, ctx context.Context, s *testServer,
+	door string) (stdin *io.PipeWriter, out *logBuffer, done <-chan error,
+	local string) {
+	t.Helper()
+	network, address := s.door(door)
+	conn := dial(t, network, address)
+	r, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	out = newLogBuffer()
+	errc := make(chan error, 1)
+	go func() { errc <- runClient(ctx, conn, r, out) }()
+	return w, out, errc, conn.LocalAddr().String()
+}
+
+// wait returns what runClient sent on done, or fails t on timeout.
+func wait(t testing.TB, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		t.Fatalf("runClient did not return within %v", timeout)
+		return nil
+	}
+}
+
+func TestTranscript(t *testing.T) {
+	checkGoroutines(t)
+	s := startServer(t)
+	// Two learners chat, one through each door. Each terminal shows what
+	// its learner types (we add it to the output, as the terminal's echo
+	// would), then what arrives. The second learner leaves with Ctrl-D,
+	// and the server is stopped with Ctrl-C at the end.
+	ctx := context.Background()
+	// The learner starts a client once the server has said where it
+	// listens, both doors.
+	s.logs.waitFor(t, "(a path: no IP, no family, no port)\n")
+	in1, out1, done1, local1 := startClient(t, ctx, s, "tcp")
+	out1.waitFor(t, "you are User 1!\n")
+	s.logs.waitFor(t, local1+" is User 1\n")
+	in2, out2, done2, _ := startClient(t, ctx, s, "unix")
+	out1.waitFor(t, "User 2 joined! (unix)\n")
+	s.logs.waitFor(t, "@ is User 2\n")
+	typed := func(stdin io.Writer, out *logBuffer, line string) {
+		io.WriteString(out, line)
+		io.WriteString(stdin, line)
+	}
+	typed(in1, out1, "hi, I came in over TCP\n")
+	out2.waitFor(t, "User 1: hi, I came in over TCP\n")
+	typed(in2, out2, "and I over the Unix socket. bye!\n")
+	out1.waitFor(t, "User 2: and I over the Unix socket. bye!\n")
+	in2.Close()
+	if err := wait(t, done2); err != nil {
+		t.Fatal(err)
+	}
+	out1.waitFor(t, "User 2 left!\n")
+	s.logs.waitFor(t, "@ hung up\n")
+	// Ctrl-C: the server's last words come after the ^C.
+	before := s.logs.String()
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(t, done1); err != nil {
+		t.Fatal(err)
+	}
+	in1.Close()
+	got := "$ go run ./labs/08-dual server\n" + before + "^C" +
+		strings.TrimPrefix(s.logs.String(), before) +
+		"# in a second terminal, while the server runs\n" +
+		"$ go run ./labs/08-dual client\n" + out1.String() +
+		"# in a third terminal\n" +
+		"$ go run ./labs/08-dual client -path " + guidePath + "\n" +
+		out2.String()
+	checkGolden(t, normalize(got, s.path, port(t, s.addr), port(t, local1)))
+}
