@@ -238,14 +238,24 @@ func rawServer(t testing.TB, text string) string {
 	return ln.Addr().String()
 }
 
+// openStdin returns a stdin that stays open, with nothing on it, until
+// the test ends: a terminal nobody types on. (At the end of stdin the
+// client leaves, and would say so.)
+func openStdin(t testing.TB) io.Reader {
+	t.Helper()
+	r, w := io.Pipe()
+	t.Cleanup(func() { w.Close() })
+	return r
+}
+
 // clientOutput runs runClient against a raw server that sends text, with
-// nothing on stdin, and returns what the client wrote to stdout.
+// nothing typed on stdin, and returns what the client wrote to stdout.
 func clientOutput(t testing.TB, text string) string {
 	t.Helper()
 	path := rawServer(t, text)
 	out := newLogBuffer()
 	err := runClient(context.Background(), dial(t, "unix", path),
-		strings.NewReader(""), out)
+		openStdin(t), out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +307,7 @@ func TestClientLongLines(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			err := runClient(context.Background(), conn,
-				strings.NewReader(""), out)
+				openStdin(t), out)
 			runtime.ReadMemStats(&after)
 			if err != nil {
 				t.Fatal(err)

@@ -19,10 +19,13 @@ var splitSize int
 // runClient reports conn's two ends on stdout, then sends stdin to the
 // server while it shows the lines the server sends, through visible,
 // both at once. At the end of stdin it half-closes conn; it returns when
-// the server hangs up or ctx is done, and closes conn before it returns.
+// the server hangs up, ctx is done or you press Ctrl-C on a terminal.
+// Before it returns, it closes conn and puts the terminal back as it was.
 func runClient(ctx context.Context, conn net.Conn, stdin io.Reader,
 	stdout io.Writer) error {
 	defer conn.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	fmt.Fprintln(stdout, "Connected to the server!")
@@ -30,27 +33,35 @@ func runClient(ctx context.Context, conn net.Conn, stdin io.Reader,
 	// returned: at this level, client and server are alike.
 	fmt.Fprintf(stdout, "  this end (LocalAddr):   %v\n", conn.LocalAddr())
 	fmt.Fprintf(stdout, "  other end (RemoteAddr): %v\n", conn.RemoteAddr())
-	screen := newScreen(stdin, stdout)
-	screen.prompt()
+	screen, err := newScreen(stdin, stdout)
+	if err != nil {
+		return err
+	}
+	defer screen.close()
 
 	// A net.Conn is a duplex stream: one goroutine writes to it while
-	// this one reads from it. From a terminal, each stdin Read returns
+	// this one reads from it. From a terminal, each screen Read returns
 	// one line.
 	// NOTE: the stdin goroutine may stay blocked in a Read after we
 	// return; in a program that then exits, that does no harm.
+	left := make(chan struct{}) // closed at the end of stdin
 	go func() {
 		buf := make([]byte, 1024)
 		for {
-			n, err := stdin.Read(buf)
+			n, err := screen.Read(buf)
 			if n > 0 && send(conn, buf[:n]) != nil {
 				return
 			}
-			screen.prompt()
+			if errors.Is(err, errInterrupt) {
+				cancel() // Ctrl-C: we stop, as the signal would make us.
+				return
+			}
 			if err != nil {
 				break
 			}
 		}
 		// Half-close: the server reads EOF, but can still answer.
+		close(left)
 		if c, ok := conn.(interface{ CloseWrite() error }); ok {
 			c.CloseWrite()
 		}
@@ -61,13 +72,21 @@ func runClient(ctx context.Context, conn net.Conn, stdin io.Reader,
 	for {
 		line, cut, err := nextLine(in)
 		if errors.Is(err, net.ErrClosed) {
+			screen.stop()
 			return nil // ctx is done, and we closed conn ourselves.
 		}
 		if err == io.EOF {
-			screen.end("The server hung up.")
+			// After you left, the server hangs up: that is its goodbye.
+			select {
+			case <-left:
+				screen.end("You left the chat.")
+			default:
+				screen.end("The server hung up.")
+			}
 			return nil
 		}
 		if err != nil {
+			screen.stop()
 			return err
 		}
 		text := visible(line)
