@@ -1,7 +1,8 @@
 // Package docs holds socketlab's guides. Its test keeps every guide in
 // docs/labs true to the labs it describes: the headings, the "Run it"
 // transcript (equal to the lab's testdata/transcript.txt) and the "What
-// changed" diff (equal to the real diff from the previous lab).
+// changed" diff (equal to the real diff from the previous lab), and it
+// keeps each step small (TestStepSizes).
 //
 // Run `go test ./docs -update` to rewrite the marked sections from the
 // real files; the prose around the markers is never touched.
@@ -67,6 +68,89 @@ func TestREADMELinksEveryGuide(t *testing.T) {
 	}
 }
 
+// maxStep is the most lines a lab may change from the lab before it,
+// counting the lines that its guide's What changed diff adds and removes
+// (the Go files that are not tests; testdata and the Node version are
+// left out). The learner reads that whole diff: one idea should fit.
+const maxStep = 250
+
+// largeSteps are the labs that change more than maxStep lines, each with
+// the most it may change and why it is larger. Past that too, the test
+// fails: no step grows without someone deciding that it may.
+var largeSteps = map[string]struct {
+	limit int
+	why   string
+}{
+	"05-broadcast": {400, "the room, a client that reads and writes at " +
+		"once, and the screen that keeps the line you type while " +
+		"messages arrive (golang.org/x/term's Terminal)"},
+	"06-presence": {425, "several ideas in one step: ids, joined and " +
+		"left notices, a writer and a bounded outbox per client, " +
+		"deadlines, the drop policy, a limit on clients and a " +
+		"shutdown that says goodbye"},
+	"07-ipc": {575, "the Unix socket itself is a small change; most " +
+		"of the step keeps the socket file safe on a shared machine " +
+		"(a private folder, stale files recovered under a lock, the " +
+		"server's owner checked)"},
+	"09-many-clients": {1700, "the room moves into the package chat, " +
+		"so that the inspector's demo and the load tool run it too, " +
+		"and is written anew for thousands of clients (a shared " +
+		"backlog, a cursor per writer, coalesced writev, read " +
+		"buffers sized lazily, accept backoff): a new design rather " +
+		"than a change to lab 08's room"},
+}
+
+func TestStepSizes(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("..", "labs", "[0-9][0-9]-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(map[string]bool)
+	for i := 1; i < len(dirs); i++ {
+		prev, cur := filepath.Base(dirs[i-1]), filepath.Base(dirs[i])
+		seen[cur] = true
+		d, err := labDiff(prev, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := changedLines(d)
+		large, ok := largeSteps[cur]
+		switch {
+		case !ok && n > maxStep:
+			t.Errorf("lab %s changes %d lines from lab %s, more than "+
+				"%d: is it one idea? (largeSteps lists the labs allowed "+
+				"more, and why)", cur, n, prev, maxStep)
+		case ok && n > large.limit:
+			t.Errorf("lab %s changes %d lines from lab %s, more than "+
+				"the %d it is allowed because %s", cur, n, prev,
+				large.limit, large.why)
+		case ok && n <= maxStep:
+			t.Errorf("lab %s changes %d lines from lab %s: it no "+
+				"longer needs its place in largeSteps", cur, n, prev)
+		}
+	}
+	for lab := range largeSteps {
+		if !seen[lab] {
+			t.Errorf("largeSteps names %s, which is not a lab after the "+
+				"first", lab)
+		}
+	}
+}
+
+// changedLines counts the lines that the unified diff d adds or removes.
+func changedLines(d string) int {
+	n := 0
+	for line := range strings.Lines(d) {
+		if strings.HasPrefix(line, "+++ ") || strings.HasPrefix(line, "--- ") {
+			continue
+		}
+		if strings.HasPrefix(line, "+") || strings.HasPrefix(line, "-") {
+			n++
+		}
+	}
+	return n
+}
+
 // checkGuide checks (or, with -update, rewrites) the guide at path for
 // the lab labs/slug.
 func checkGuide(t *testing.T, path, slug string) {
@@ -79,11 +163,7 @@ func checkGuide(t *testing.T, path, slug string) {
 
 	labDir := filepath.Join("..", "labs", slug)
 	if _, err := os.Stat(labDir); errors.Is(err, fs.ErrNotExist) {
-		// A guide with no lab folder of its own (09-many-clients
-		// measures labs 05 and 08) has the headings, but no
-		// transcript or diff to check. (The swarm report it shows is
-		// checked by cmd/swarm's TestGuideShowsTodaysReport.)
-		return
+		t.Fatalf("%s: there is no lab labs/%s for it", path, slug)
 	}
 	golden, err := os.ReadFile(filepath.Join(labDir, "testdata",
 		"transcript.txt"))
@@ -269,7 +349,7 @@ func labDiff(prev, cur string) (string, error) {
 
 // movedFiles pairs each file the previous lab had at its top level, and
 // this lab has no longer, with the new file in a subfolder that has the
-// same name (or the plural of it: line.go → chat/lines.go). Lab 08 moves
+// same name (or the plural of it: line.go → chat/lines.go). Lab 09 moves
 // the chat into its own package this way, and a diff of the moved file
 // shows what changed far better than a deletion and a whole new file.
 func movedFiles(before, after []string) map[string]string {
