@@ -229,3 +229,88 @@ func BenchmarkReadLine(b *testing.B) {
 		}
 	}
 }
+
+// TestProtocolLineByLine sends one line at a time, each once the answer
+// to the one before has come. Then every read holds one line, and the
+// Node server answers as the Go server does.
+func TestProtocolLineByLine(t *testing.T) {
+	fits := strings.Repeat("é", 2048) // 4096 bytes
+	lines := []struct{ send, want string }{
+		{"hello\n", "you said: hello"},
+		{"¿qué tal?\r\n", "you said: ¿qué tal?"},
+		{"caf\xe9\n", "error: line is not valid UTF-8, dropped"},
+		{fits + "\n", "you said: " + fits},
+		{fits + "x\n", "error: line too long (limit 4096 bytes), dropped"},
+	}
+	eachServer(t, func(t *testing.T, startServer serverStarter) {
+		checkGoroutines(t)
+		addr, logs, _ := startServer(t)
+		conn, r := talk(t, addr)
+		for _, l := range lines {
+			io.WriteString(conn, l.send)
+			expect(t, r, l.want)
+		}
+		for _, h := range hostile {
+			io.WriteString(conn, h.sent+"\n")
+			expectRefusal(t, r, "")
+		}
+		io.WriteString(conn, "bye")
+		conn.CloseWrite()
+		expect(t, r, "you said: bye")
+		if _, err := r.ReadByte(); err != io.EOF {
+			t.Errorf("after the answer: %v, want EOF", err)
+		}
+		logs.waitFor(t, conn.LocalAddr().String()+" hung up\n")
+		checkInert(t, logs.String())
+	})
+}
+
+// TestOneReadIsNotOneLine shows where the two servers differ. The Go
+// server finds the lines in the stream, however TCP cut it into reads.
+// The Node server, written as a course would write it first, takes each
+// 'data' event, which is one read, for one line.
+func TestOneReadIsNotOneLine(t *testing.T) {
+	t.Run("the Go server answers a line cut in two once, whole",
+		func(t *testing.T) {
+			checkGoroutines(t)
+			addr, _, _ := startServer(t)
+			conn, r := talk(t, addr)
+			io.WriteString(conn, "hel")
+			io.WriteString(conn, "lo\n")
+			expect(t, r, "you said: hello")
+		})
+
+	t.Run("the Node server answers each half of a line cut in two",
+		func(t *testing.T) {
+			checkGoroutines(t)
+			addr, _, _ := startNodeServer(t)
+			conn, r := talk(t, addr)
+			io.WriteString(conn, "hel")
+			// This answer says that the server has read "hel" alone.
+			expect(t, r, "you said: hel")
+			io.WriteString(conn, "lo\n")
+			expect(t, r, "you said: lo")
+		})
+
+	t.Run("the Go server answers two lines sent in one write twice",
+		func(t *testing.T) {
+			checkGoroutines(t)
+			addr, _, _ := startServer(t)
+			conn, r := talk(t, addr)
+			io.WriteString(conn, "one\ntwo\n")
+			expect(t, r, "you said: one")
+			expect(t, r, "you said: two")
+		})
+
+	t.Run("the Node server takes two lines sent in one write for one, "+
+		"and refuses it", func(t *testing.T) {
+		checkGoroutines(t)
+		addr, _, _ := startNodeServer(t)
+		conn, r := talk(t, addr)
+		io.WriteString(conn, "one\ntwo\n")
+		expectRefusal(t, r, "U+000A")
+		// The next answer is the next line's: "two" got none.
+		io.WriteString(conn, "three\n")
+		expect(t, r, "you said: three")
+	})
+}
