@@ -171,13 +171,18 @@ func demoHeader(w io.Writer, d *demo.Demo, why string) {
 	fmt.Fprintf(w, "  unix door  %s\n", path)
 	fmt.Fprintf(w, "  tap        %s -> %s\n", tapPath, path)
 	fmt.Fprintf(w, "  capture    %s\n", demoCaptureState(port))
+	// The same binary, where it lasts: one given CAP_NET_RAW captures
+	// there too.
+	run := capture.RunCommand()
 	fmt.Fprintf(w, "Watch it in another terminal (the tap runs in this process, so its\n")
 	fmt.Fprintf(w, "bytes show only here; the second -path lists its sockets there):\n")
-	fmt.Fprintf(w, "  go run ./cmd/inspect -port %d -path %s -path %s\n", port, path, tapPath)
-	fmt.Fprintf(w, "  go run ./cmd/inspect sockets -port %d -path %s -path %s\n", port, path, tapPath)
-	fmt.Fprintf(w, "  (capturing packets there needs root, or a binary built with\n")
-	fmt.Fprintf(w, "  go build -o bin/inspect ./cmd/inspect and given CAP_NET_RAW as\n")
-	fmt.Fprintf(w, "  \"Running without root\" in docs/inspect.md shows)\n")
+	fmt.Fprintf(w, "  %s -port %d -path %s -path %s\n", run, port, path, tapPath)
+	fmt.Fprintf(w, "  %s sockets -port %d -path %s -path %s\n", run, port, path, tapPath)
+	if strings.HasPrefix(run, "go run ") {
+		fmt.Fprintf(w, "  (capturing packets there needs root, or a binary built with\n")
+		fmt.Fprintf(w, "  go build -o bin/inspect ./cmd/inspect and given CAP_NET_RAW as\n")
+		fmt.Fprintf(w, "  \"Running without root\" in docs/inspect.md shows)\n")
+	}
 	fmt.Fprintf(w, "Join the chat yourself:\n")
 	fmt.Fprintf(w, "  nc 127.0.0.1 %d\n", port)
 	fmt.Fprintf(w, "  nc -U %s\n", path)

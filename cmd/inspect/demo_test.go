@@ -372,6 +372,60 @@ func TestDemoSignals(t *testing.T) {
 	}
 }
 
+// TestDemoNamesItsBinary runs the demo from a binary that `go run` did
+// not build (a copy of this test binary): the commands to watch it from
+// another terminal start that same binary, which keeps any capability
+// it was given, instead of a fresh one built by `go run`.
+func TestDemoNamesItsBinary(t *testing.T) {
+	exe := filepath.Join(t.TempDir(), "inspect")
+	demoCopy(t, os.Args[0], exe)
+	ctx, cancel := context.WithTimeout(context.Background(), demoWait)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^TestChildProcess$")
+	cmd.Env = append(os.Environ(), "SOCKETLAB_INSPECT_CHILD=demo\n-once\n-pace\n1ms")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{
+		`(?m)^  ` + regexp.QuoteMeta(exe) + ` -port \d+ -path \S+ -path \S+$`,
+		`(?m)^  ` + regexp.QuoteMeta(exe) + ` sockets -port \d+ -path \S+ -path \S+$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(text) {
+			t.Errorf("no line matching %s in the output:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "go run") {
+		t.Errorf("the output suggests go run, not the binary:\n%s", text)
+	}
+	if strings.Contains(text, "capture    off: no CAP_NET_RAW") &&
+		!strings.Contains(text, "chmod 0700 "+exe+" && sudo setcap cap_net_raw+ep "+exe) {
+		t.Errorf("the capture hint does not name the binary:\n%s", text)
+	}
+}
+
+// demoCopy copies the program at from to a new executable file to.
+func demoCopy(t testing.TB, from, to string) {
+	t.Helper()
+	src, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o700)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestDemoWithoutPrivilege runs the demo in a child process that lacks
 // CAP_NET_RAW: it still runs, and says that the UI would show the tap
 // only and how to enable capture.
@@ -390,9 +444,11 @@ func TestDemoWithoutPrivilege(t *testing.T) {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
 	for _, want := range []string{
+		// The child is a binary that go test built, in a go-build
+		// folder, as go run would: the hint builds bin/inspect.
 		"capture    off: no CAP_NET_RAW, so the UI shows the tap only; " +
-			"to capture: chmod 0700 ",
-		" && sudo setcap cap_net_raw+ep ",
+			"to capture: go build -o bin/inspect ./cmd/inspect && " +
+			"chmod 0700 bin/inspect && sudo setcap cap_net_raw+ep bin/inspect\n",
 		`c>s 44 bytes "hello over a Unix socket too, through a tap\n"`,
 		"demo: stopped after 3 clients joined",
 	} {

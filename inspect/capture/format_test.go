@@ -172,16 +172,81 @@ func TestLinesMatchTcpdump(t *testing.T) {
 }
 
 func TestPermissionHelp(t *testing.T) {
-	help := PermissionHelp()
-	exe, _ := os.Executable()
-	for _, want := range []string{"chmod 0700 " + exe + " && sudo setcap cap_net_raw+ep " + exe,
-		"every interface", "sudo", "`go run`", "fresh binary"} {
-		if !strings.Contains(help, want) {
-			t.Errorf("help lacks %q:\n%s", want, help)
+	built := "/home/ada/socketlab/bin/inspect"
+	goRun := "/tmp/go-build1234567890/b001/exe/inspect"
+	t.Run("a built binary is given the capability where it is", func(t *testing.T) {
+		help := permissionHelp(built)
+		for _, want := range []string{"    chmod 0700 " + built + "\n",
+			"    sudo setcap cap_net_raw+ep " + built + "\n"} {
+			if !strings.Contains(help, want) {
+				t.Errorf("help lacks %q:\n%s", want, help)
+			}
 		}
-	}
+		for _, want := range []string{"every interface", "with sudo", "go build"} {
+			if !strings.Contains(permissionWords(help), want) {
+				t.Errorf("help lacks %q:\n%s", want, help)
+			}
+		}
+		want := "chmod 0700 " + built + " && sudo setcap cap_net_raw+ep " + built
+		if got := setcapCommand(built); got != want {
+			t.Errorf("setcapCommand = %q, want %q", got, want)
+		}
+		if got := runCommand(built); got != built {
+			t.Errorf("runCommand = %q, want %q", got, built)
+		}
+	})
+	t.Run("a binary go run built is replaced by bin/inspect", func(t *testing.T) {
+		help := permissionHelp(goRun)
+		if strings.Contains(help, goRun) {
+			t.Errorf("help gives the capability to go run's binary:\n%s", help)
+		}
+		build := "    go build -o bin/inspect ./cmd/inspect\n" +
+			"    chmod 0700 bin/inspect\n" +
+			"    sudo setcap cap_net_raw+ep bin/inspect\n"
+		if !strings.Contains(help, build) {
+			t.Errorf("help lacks the commands\n%s\nin:\n%s", build, help)
+		}
+		for _, want := range []string{"every interface", "with sudo", "`go run`"} {
+			if !strings.Contains(permissionWords(help), want) {
+				t.Errorf("help lacks %q:\n%s", want, help)
+			}
+		}
+		want := "go build -o bin/inspect ./cmd/inspect && " +
+			"chmod 0700 bin/inspect && sudo setcap cap_net_raw+ep bin/inspect"
+		if got := setcapCommand(goRun); got != want {
+			t.Errorf("setcapCommand = %q, want %q", got, want)
+		}
+		if got := runCommand(goRun); got != "go run ./cmd/inspect" {
+			t.Errorf("runCommand = %q, want go run ./cmd/inspect", got)
+		}
+	})
+	t.Run("a path with a space is quoted for the shell", func(t *testing.T) {
+		exe := "/home/ada/my labs/bin/inspect"
+		if got, want := runCommand(exe), "'"+exe+"'"; got != want {
+			t.Errorf("runCommand = %q, want %q", got, want)
+		}
+		if help := permissionHelp(exe); !strings.Contains(help, "chmod 0700 '"+exe+"'\n") {
+			t.Errorf("help does not quote the path:\n%s", help)
+		}
+	})
+	t.Run("no line of prose is wider than 72 columns", func(t *testing.T) {
+		for _, exe := range []string{built, goRun} {
+			for line := range strings.Lines(permissionHelp(exe)) {
+				line = strings.TrimSuffix(line, "\n")
+				if !strings.HasPrefix(line, "    ") && len(line) > 72 {
+					t.Errorf("a line of %d columns: %q", len(line), line)
+				}
+			}
+		}
+	})
 	err := error(&PermissionError{Interface: "lo", Err: os.ErrPermission})
 	if !errors.Is(err, ErrPermission) || !errors.Is(err, os.ErrPermission) {
 		t.Errorf("%v does not match ErrPermission and os.ErrPermission", err)
 	}
+}
+
+// permissionWords returns the words of help, one space between each, so
+// that a phrase can be found wherever the lines break.
+func permissionWords(help string) string {
+	return strings.Join(strings.Fields(help), " ")
 }

@@ -27,37 +27,109 @@ func (e *PermissionError) Is(target error) bool { return target == ErrPermission
 
 func (e *PermissionError) Unwrap() error { return e.Err }
 
-// PermissionHelp returns what to run so that this program may capture:
-// SetcapCommand, the risk it brings, sudo as the other way, and why `go
-// run` loses the capability.
-func PermissionHelp() string {
-	exe := executable()
+// buildCommands build the inspector from the repository root into bin/
+// (not ./inspect: the folder inspect/ there holds the package), keep the
+// binary to its owner and give it the capture capability.
+var buildCommands = []string{
+	"go build -o bin/inspect ./cmd/inspect",
+	"chmod 0700 bin/inspect",
+	"sudo setcap cap_net_raw+ep bin/inspect",
+}
+
+// PermissionHelp returns what to run so that this program may capture,
+// in lines of at most 72 columns but for the commands: the commands of
+// SetcapCommand, one a line; the risk that the capability brings; sudo
+// as the other way.
+func PermissionHelp() string { return permissionHelp(executable()) }
+
+// permissionHelp is PermissionHelp for the binary exe.
+func permissionHelp(exe string) string {
 	var b strings.Builder
-	b.WriteString("Give this binary the capability once, and keep it yours alone:\n\n")
-	fmt.Fprintf(&b, "    %s\n\n", SetcapCommand())
-	b.WriteString("Whoever may run a binary with CAP_NET_RAW can read every packet on " +
-		"every interface of this machine, other users' traffic included: that is why " +
-		"the command makes it mode 0700 first. On a shared machine, let one group run " +
-		"it instead (\"Running without root\" in docs/inspect.md), or run it with sudo. ")
-	if strings.Contains(exe, "go-build") {
-		b.WriteString("This binary was built by `go run`, which builds ")
+	goRun := builtByGoRun(exe)
+	if goRun {
+		b.WriteString(wrap("This binary was built by `go run` in a " +
+			"temporary folder, so a capability given to it is lost when " +
+			"it ends. Build the inspector once, from the repository " +
+			"root; keep the binary yours alone, give it the capability, " +
+			"and run bin/inspect from then on:"))
+		b.WriteString("\n")
+		for _, c := range buildCommands {
+			fmt.Fprintf(&b, "    %s\n", c)
+		}
 	} else {
-		b.WriteString("Note that `go run` builds ")
+		exe = shellQuote(exe)
+		b.WriteString("Give this binary the capability once, and keep it " +
+			"yours alone:\n\n")
+		fmt.Fprintf(&b, "    chmod 0700 %s\n", exe)
+		fmt.Fprintf(&b, "    sudo setcap cap_net_raw+ep %s\n", exe)
 	}
-	b.WriteString("a fresh binary in a temporary folder each time, so a capability set on it is lost. " +
-		"Build once and set it there:\n\n" +
-		"    go build -o bin/inspect ./cmd/inspect && chmod 0700 bin/inspect && " +
-		"sudo setcap cap_net_raw+ep bin/inspect\n")
+	risk := "Whoever may run a binary with CAP_NET_RAW can read every " +
+		"packet on every interface of this machine, other users' traffic " +
+		"included: that is why it is made mode 0700 first. On a shared " +
+		"machine, let one group run it instead (\"Running without root\" " +
+		"in docs/inspect.md), or run it with sudo."
+	if !goRun {
+		risk += " Building the binary again drops the capability: give " +
+			"it again after each go build."
+	}
+	b.WriteString("\n" + wrap(risk))
 	return b.String()
 }
 
-// SetcapCommand returns the shell command that gives this program's
-// binary (symbolic links resolved) the capture capability while letting
-// only its owner run it: chmod 0700, then setcap.
-func SetcapCommand() string {
-	exe := shellQuote(executable())
+// wrap breaks text into lines of at most 72 columns at spaces, each
+// ending with a newline.
+func wrap(text string) string {
+	var b strings.Builder
+	n := 0 // the length of the line so far
+	for _, w := range strings.Fields(text) {
+		switch {
+		case n == 0:
+		case n+1+len(w) > 72:
+			b.WriteString("\n")
+			n = 0
+		default:
+			b.WriteString(" ")
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String() + "\n"
+}
+
+// SetcapCommand returns one shell command line that lets this program
+// capture while only its owner may run it: chmod 0700, then setcap, on
+// its binary (symbolic links resolved). When `go run` built the binary,
+// in a temporary folder that goes away, the line builds bin/inspect
+// first and gives the capability to that instead.
+func SetcapCommand() string { return setcapCommand(executable()) }
+
+// setcapCommand is SetcapCommand for the binary exe.
+func setcapCommand(exe string) string {
+	if builtByGoRun(exe) {
+		return strings.Join(buildCommands, " && ")
+	}
+	exe = shellQuote(exe)
 	return "chmod 0700 " + exe + " && sudo setcap cap_net_raw+ep " + exe
 }
+
+// RunCommand returns the shell command that starts this program again,
+// as another terminal would type it: the path of its binary, or "go run
+// ./cmd/inspect" when `go run` built it (that binary goes away when the
+// program ends).
+func RunCommand() string { return runCommand(executable()) }
+
+// runCommand is RunCommand for the binary exe.
+func runCommand(exe string) string {
+	if builtByGoRun(exe) {
+		return "go run ./cmd/inspect"
+	}
+	return shellQuote(exe)
+}
+
+// builtByGoRun reports whether exe is a binary that `go run` (or `go
+// test`) built: those live in a go-build folder of the temporary folder.
+func builtByGoRun(exe string) bool { return strings.Contains(exe, "go-build") }
 
 // executable returns the path of this program's binary, or "bin/inspect"
 // when the system cannot say.
