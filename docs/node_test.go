@@ -46,7 +46,10 @@ func checkNodeTranscript(t *testing.T, path, golden string) {
 		"```text\n" + golden + "```\n"}
 	start, end, err := s.find(text)
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		t.Fatalf("%s: %v: its lab has a Node transcript, and the guide "+
+			"shows it under %q between these two lines (go test ./docs "+
+			"-run TestNodeTranscripts -update fills it in)", path, err,
+			s.heading)
 	}
 	if heading := headingAt(text, start); heading != s.heading {
 		t.Errorf("%s: the %s markers are under %q, want %q", path,
