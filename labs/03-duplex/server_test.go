@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDescribe(t *testing.T) {
@@ -75,6 +76,25 @@ func TestServe(t *testing.T) {
 			}
 			logs.waitFor(t, conn.LocalAddr().String()+" hung up\n")
 		})
+
+		t.Run("it stops reading from a client that does not read its echo",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, _, _ := startServer(t)
+				conn := dial(t, addr)
+				// The kernel's buffers on both sides hold a few MiB.
+				// Once they are full, a server that waits for its echo
+				// to go out stops reading, and our Write stops too. One
+				// that kept reading would hold all 64 MiB in memory.
+				conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+				n, err := conn.Write(make([]byte, 64<<20))
+				if err == nil {
+					t.Fatalf("the server took all %d MiB while we read "+
+						"none of its echo", n>>20)
+				}
+				t.Logf("the server stopped reading after %d KiB: %v",
+					n>>10, err)
+			})
 
 		t.Run("an abrupt reset does not break the server",
 			func(t *testing.T) {

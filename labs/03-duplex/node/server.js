@@ -36,7 +36,14 @@ server.on('connection', (socket) => {
   socket.on('data', (chunk) => {
     const text = visible(JSON.stringify(chunk.toString().slice(0, 40)));
     console.log(`read ${chunk.length} bytes from ${peer}: ${text}`);
-    socket.write(chunk);
+    // write keeps what the kernel does not take yet in memory. Past a
+    // little, we stop reading until it has gone out ('drain'), as Go's
+    // Write waits: a client that never reads its echo cannot fill our
+    // memory.
+    if (!socket.write(chunk)) {
+      socket.pause();
+      socket.once('drain', () => socket.resume());
+    }
   });
   // 'end' is the client's FIN. Node then ends our side too, once what we
   // wrote has gone out: a socket's allowHalfOpen is false by default.

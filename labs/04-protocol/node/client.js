@@ -37,7 +37,15 @@ process.stdin.on('end', () => socket.end());
 // setEncoding makes 'data' give strings, and keeps a character whose
 // bytes come in two reads whole, as ReadRune does in Go.
 socket.setEncoding('utf8');
-socket.on('data', (text) => process.stdout.write(visible(text)));
+socket.on('data', (text) => {
+  // write keeps what the terminal has not taken yet in memory. Past a
+  // little, we stop reading the socket until it has ('drain'): a server
+  // that sends faster than we can show cannot fill our memory.
+  if (!process.stdout.write(visible(text))) {
+    socket.pause();
+    process.stdout.once('drain', () => socket.resume());
+  }
+});
 socket.on('end', () => console.log('The server hung up.'));
 // A refused connection, or a reset, comes as an 'error' event.
 socket.on('error', (err) => {

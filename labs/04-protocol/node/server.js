@@ -70,7 +70,14 @@ server.on('connection', (socket) => {
         answer = `you said: ${line}`;
       }
     }
-    socket.write(answer + '\n');
+    // write keeps what the kernel does not take yet in memory. Past a
+    // little, we stop reading until it has gone out ('drain'), as Go's
+    // Write waits: a client that never reads its answers cannot fill our
+    // memory.
+    if (!socket.write(answer + '\n')) {
+      socket.pause();
+      socket.once('drain', () => socket.resume());
+    }
   });
   // 'end' is the client's FIN. Node then ends our side too, once what we
   // wrote has gone out: a socket's allowHalfOpen is false by default.
