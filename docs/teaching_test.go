@@ -2,9 +2,11 @@ package docs
 
 // This file keeps the lesson plan docs/teaching/tcp-vs-ipc.md true: every
 // lab or inspect command it shows must name a real program and flags that
-// program accepts, and every output it marks must be what the real
-// programs print now. Run `go test ./docs -update` to rewrite the marked
-// outputs from fresh runs; the prose around them is never touched.
+// program accepts, every output it marks must be what the real programs
+// print now, and every line must fit a projector of 100 columns. Run
+// `go test ./docs -run TestTeachingOutputs -update` to rewrite the marked
+// outputs from fresh runs; the prose around them is never touched. The
+// hour itself is run, command by command, by teaching_rehearsal_test.go.
 
 import (
 	"bufio"
@@ -139,8 +141,9 @@ func TestTeachingLinks(t *testing.T) {
 
 // teachCommands returns the lab and inspect commands of the lesson: the
 // lines of its fenced code blocks and its inline code spans that run
-// `go run ./labs/…`, `go run ./cmd/inspect` or a built `bin/inspect`,
-// without a "$ " prompt, "sudo " or a trailing comment. Output blocks
+// `go run ./labs/…`, `go run ./cmd/inspect`, a built `bin/inspect` or a
+// built lab (`bin/08-dual`), without a "$ " prompt, "sudo ", the input
+// piped in (`printf 'hello\n' | `) or a trailing comment. Output blocks
 // (marked or not) hold no such lines at their start.
 func teachCommands(text string) []string {
 	var cmds []string
@@ -148,6 +151,10 @@ func teachCommands(text string) []string {
 		s = strings.TrimSpace(s)
 		s = strings.TrimPrefix(s, "$ ")
 		s = strings.TrimPrefix(s, "sudo ")
+		if _, cmd, ok := strings.Cut(s, " | "); ok &&
+			strings.HasPrefix(s, "printf ") {
+			s = cmd
+		}
 		if i := strings.Index(s, " #"); i >= 0 {
 			s = strings.TrimSpace(s[:i])
 		}
@@ -178,8 +185,13 @@ func teachCommands(text string) []string {
 func teachIsCommand(s string) bool {
 	return strings.HasPrefix(s, "go run ./labs/") ||
 		strings.HasPrefix(s, "go run ./cmd/inspect") ||
-		strings.HasPrefix(s, "bin/inspect")
+		strings.HasPrefix(s, "bin/inspect") ||
+		teachBuiltLab.MatchString(s)
 }
+
+// teachBuiltLab matches a command that runs a lab built into bin/, such
+// as `bin/08-dual server`; its first group is the lab's folder.
+var teachBuiltLab = regexp.MustCompile(`^bin/(\d\d-[a-z0-9-]+)(\s|$)`)
 
 // teachCheckCommand checks that cmd names a lab folder that exists, or
 // the inspector, and only flags that program lists in its help, each
@@ -193,13 +205,17 @@ func teachCheckCommand(t *testing.T, b *teachBins, cmd string) {
 	var bin string
 	var pre, args []string // pre: the side or subcommand, if any
 	switch {
-	case strings.HasPrefix(cmd, "go run ./labs/"):
-		lab := strings.TrimPrefix(words[2], "./labs/")
+	case strings.HasPrefix(cmd, "go run ./labs/") ||
+		teachBuiltLab.MatchString(cmd):
+		lab, rest := strings.TrimPrefix(words[0], "bin/"), words[1:]
+		if words[0] == "go" {
+			lab, rest = strings.TrimPrefix(words[2], "./labs/"), words[3:]
+		}
 		if fi, err := os.Stat(filepath.Join("..", "labs", lab,
 			"main.go")); err != nil || !fi.Mode().IsRegular() {
 			t.Fatalf("no lab folder labs/%s with a main.go", lab)
 		}
-		bin, args = b.get(t, "./labs/"+lab), words[3:]
+		bin, args = b.get(t, "./labs/"+lab), rest
 		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 			side := args[0]
 			ok := side == "server" || side == "client"
@@ -528,7 +544,7 @@ func teachLines(t testing.TB, p *teachProc, n int) []string {
 func teachJoin(lines []string) string { return strings.Join(lines, "\n") + "\n" }
 
 // teachDualStack runs lab 01 on every address (":0", a free port) and
-// connects once over IPv4.
+// connects once over IPv4. The lesson gives lab 01 port 3001.
 func teachDualStack(t *testing.T, b *teachBins) string {
 	p := teachStart(t, b.get(t, "./labs/01-listener"), "server",
 		"-addr", ":0")
@@ -544,7 +560,7 @@ func teachDualStack(t *testing.T, b *teachBins) string {
 	conn.Close()
 	lines = append(lines, p.next(t))
 	p.stop(t)
-	return teachPorts(teachJoin(lines), map[int]int{port: 3008,
+	return teachPorts(teachJoin(lines), map[int]int{port: 3001,
 		client: 50001})
 }
 
@@ -719,4 +735,51 @@ func teachStaleServer(t *testing.T, b *teachBins) string {
 		t.Errorf("the socket file is still there after SIGTERM (%v)", err)
 	}
 	return teachPath(teachJoin(lines), path)
+}
+
+// teachWide lists the marked outputs that may hold lines wider than a
+// 100-column projector, each with the reason; the lesson says how they
+// wrap. Everything else on the page fits in 100 columns.
+var teachWide = map[string]string{
+	"live-socket": "lab 08's message names the socket path and is one " +
+		"line of 108 columns; the lesson says where it wraps",
+}
+
+func TestTeachingWidth(t *testing.T) {
+	data, err := os.ReadFile(teachDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide := "" // the marked output we are in, if it may be wide
+	for i, line := range strings.Split(string(data), "\n") {
+		if m := teachMarker.FindStringSubmatch(line); m != nil {
+			wide = ""
+			if m[1] == "" && teachWide[m[2]] != "" {
+				wide = m[2]
+			}
+			continue
+		}
+		if n := teachColumns(line); n > 100 && wide == "" {
+			t.Errorf("%s:%d is %d columns wide, more than a projector "+
+				"shows:\n%s", teachDoc, i+1, n, line)
+		}
+	}
+}
+
+// teachMarker matches the comments around a marked output: its first
+// group is "/" at the end of one, its second the output's name.
+var teachMarker = regexp.MustCompile(`^<!-- (/?)output: ([a-z0-9-]+) -->$`)
+
+// teachColumns returns how many columns a terminal gives line: one a
+// character, and a tab up to the next multiple of 8.
+func teachColumns(line string) int {
+	n := 0
+	for _, r := range line {
+		if r == '\t' {
+			n += 8 - n%8
+			continue
+		}
+		n++
+	}
+	return n
 }
