@@ -16,7 +16,8 @@ import (
 	"time"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/transcript.txt")
+var update = flag.Bool("update", false,
+	"rewrite testdata/transcript.txt and testdata/node-transcript.txt")
 
 // guidePath is what the guides show for the socket path: the -path
 // default of user 1000 on a usual Linux machine, where XDG_RUNTIME_DIR is
@@ -159,11 +160,11 @@ func normalize(text, path string) string {
 	return strings.ReplaceAll(text, path, guidePath)
 }
 
-// checkGolden compares got with testdata/transcript.txt, or rewrites the
+// checkGolden compares got with the file testdata/name, or rewrites the
 // file when the test runs with -update.
-func checkGolden(t testing.TB, got string) {
+func checkGolden(t testing.TB, name, got string) {
 	t.Helper()
-	const path = "testdata/transcript.txt"
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

@@ -156,10 +156,11 @@ func TestListenUnix(t *testing.T) {
 }
 
 func TestChatOverUnix(t *testing.T) {
-	t.Run("every client is @, so the server tells them apart by number",
-		func(t *testing.T) {
+	eachServer(t, func(t *testing.T, s server) {
+		t.Run("every client looks the same, so the server tells them "+
+			"apart by number", func(t *testing.T) {
 			checkGoroutines(t)
-			path, logs, _ := startServer(t)
+			path, logs, _ := s.start(t)
 			a, b := join(t, path), join(t, path)
 			a.expect("User 2 joined!")
 			if a.conn.LocalAddr().String() != "@" ||
@@ -167,13 +168,14 @@ func TestChatOverUnix(t *testing.T) {
 				t.Errorf("client ends %v -> %v, want @ -> %s",
 					a.conn.LocalAddr(), a.conn.RemoteAddr(), path)
 			}
-			logs.waitFor(t, "@ is User 1\n")
-			logs.waitFor(t, "@ is User 2\n")
+			logs.waitFor(t, s.unnamed+" is User 1\n")
+			logs.waitFor(t, s.unnamed+" is User 2\n")
 			a.send("hi over IPC\n")
 			b.expect("User 1: hi over IPC")
 			b.conn.Close()
 			a.expect("User 2 left!")
 		})
+	})
 
 	t.Run("the listener's address is a path, not address and port",
 		func(t *testing.T) {

@@ -75,32 +75,34 @@ func TestRealClients(t *testing.T) {
 			return []string{"-c", pyChat, path}
 		}},
 	}
-	for _, tool := range tools {
-		t.Run(tool.name+" chats with a Go client", func(t *testing.T) {
-			checkGoroutines(t)
-			path, logs, _ := startServer(t)
-			a := join(t, path)
-			stdin, out, done := startTool(t, tool.name, tool.args(path)...)
-			out.waitFor(t, "Welcome to the chat, you are User 2!\n")
-			a.expect("User 2 joined!")
-			io.WriteString(stdin, "hello from "+tool.name+"\r\n")
-			a.expect("User 2: hello from " + tool.name)
-			a.send("hello back\n")
-			out.waitFor(t, "User 1: hello back\n")
-			// The end of its stdin makes it half-close; the server then
-			// says goodbye by hanging up, and the program exits.
-			stdin.Close()
-			a.expect("User 2 left!")
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("%s: %v\n%s", tool.name, err, out)
+	eachServer(t, func(t *testing.T, s server) {
+		for _, tool := range tools {
+			t.Run(tool.name+" chats with a Go client", func(t *testing.T) {
+				checkGoroutines(t)
+				path, logs, _ := s.start(t)
+				a := join(t, path)
+				stdin, out, done := startTool(t, tool.name, tool.args(path)...)
+				out.waitFor(t, "Welcome to the chat, you are User 2!\n")
+				a.expect("User 2 joined!")
+				io.WriteString(stdin, "hello from "+tool.name+"\r\n")
+				a.expect("User 2: hello from " + tool.name)
+				a.send("hello back\n")
+				out.waitFor(t, "User 1: hello back\n")
+				// The end of its stdin makes it half-close; the server then
+				// says goodbye by hanging up, and the program exits.
+				stdin.Close()
+				a.expect("User 2 left!")
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Errorf("%s: %v\n%s", tool.name, err, out)
+					}
+				case <-time.After(timeout):
+					t.Errorf("%s did not exit after the server hung up",
+						tool.name)
 				}
-			case <-time.After(timeout):
-				t.Errorf("%s did not exit after the server hung up",
-					tool.name)
-			}
-			logs.waitFor(t, "@ hung up\n")
-		})
-	}
+				logs.waitFor(t, s.unnamed+" hung up\n")
+			})
+		}
+	})
 }

@@ -8,11 +8,16 @@ import (
 	"time"
 )
 
+// A clientStarter starts one of this lab's clients against the socket
+// at path until the test ends, as startClient does.
+type clientStarter func(t testing.TB, ctx context.Context, path string) (
+	stdin io.WriteCloser, out *logBuffer, done <-chan error)
+
 // startClient runs runClient against the socket at path until the test
 // ends. Closing stdin is the learner's Ctrl-D; done receives what
 // runClient returned.
 func startClient(t testing.TB, ctx context.Context, path string) (
-	stdin *io.PipeWriter, out *logBuffer, done <-chan error) {
+	stdin io.WriteCloser, out *logBuffer, done <-chan error) {
 	t.Helper()
 	conn := dial(t, path)
 	r, w := io.Pipe()
@@ -23,28 +28,61 @@ func startClient(t testing.TB, ctx context.Context, path string) (
 	return w, out, errc
 }
 
-// wait returns what runClient sent on done, or fails t on timeout.
+// wait returns what the client sent on done, or fails t on timeout.
 func wait(t testing.TB, done <-chan error) error {
 	t.Helper()
 	select {
 	case err := <-done:
 		return err
 	case <-time.After(timeout):
-		t.Fatalf("runClient did not return within %v", timeout)
+		t.Fatalf("the client did not return within %v", timeout)
 		return nil
 	}
 }
 
 func TestTranscript(t *testing.T) {
-	checkGoroutines(t)
-	path, logs, stop := startServer(t)
 	// Three learners chat. Each terminal shows what its learner types (we
 	// add it to the output, as the terminal's echo would), then what
 	// arrives. The second learner leaves with Ctrl-D before the third
-	// comes, and the server is stopped with Ctrl-C at the end.
-	in1, out1, done1 := startClient(t, context.Background(), path)
+	// comes, and the server is stopped with Ctrl-C at the end. The Node
+	// server says no goodbye, and leaves its socket file behind: the
+	// learner starts it again, and it fails.
+	tests := []struct {
+		name, server, client, golden string
+		startServer                  serverStarter
+		startClient                  clientStarter
+	}{
+		{"in Go", "go run ./labs/07-ipc server",
+			"go run ./labs/07-ipc client", "transcript.txt",
+			startServer, startClient},
+		{"in Node", "node labs/07-ipc/node/server.js",
+			"node labs/07-ipc/node/client.js", "node-transcript.txt",
+			startNodeServer, startNodeClient},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkGoroutines(t)
+			path, logs, stop := tt.startServer(t)
+			got := transcript(t, path, logs, stop, tt.startClient,
+				"$ "+tt.server+"\n", "$ "+tt.client+"\n")
+			if tt.golden == "node-transcript.txt" {
+				again, _ := runNode(t, "server.js", "--path", path)
+				got = strings.Replace(got, "# in a second terminal",
+					"$ "+tt.server+"\n"+again+"# in a second terminal", 1)
+			}
+			checkGolden(t, tt.golden, normalize(got, path))
+		})
+	}
+}
+
+// transcript runs the chat of TestTranscript against the server on path
+// with clients that start starts, and returns the terminals' text, each
+// headed by its command.
+func transcript(t *testing.T, path string, logs *logBuffer,
+	stop func() error, start clientStarter, server, client string) string {
+	in1, out1, done1 := start(t, context.Background(), path)
 	out1.waitFor(t, "you are User 1!\n")
-	in2, out2, done2 := startClient(t, context.Background(), path)
+	in2, out2, done2 := start(t, context.Background(), path)
 	out1.waitFor(t, "User 2 joined!\n")
 	typed := func(stdin io.Writer, out *logBuffer, line string) {
 		io.WriteString(out, line)
@@ -59,7 +97,7 @@ func TestTranscript(t *testing.T) {
 		t.Fatal(err)
 	}
 	out1.waitFor(t, "User 2 left!\n")
-	in3, out3, done3 := startClient(t, context.Background(), path)
+	in3, out3, done3 := start(t, context.Background(), path)
 	out1.waitFor(t, "User 3 joined!\n")
 	out3.waitFor(t, "you are User 3!\n")
 	typed(in3, out3, "did I miss anything?\n")
@@ -76,13 +114,15 @@ func TestTranscript(t *testing.T) {
 	}
 	in1.Close()
 	in3.Close()
-	got := "$ go run ./labs/07-ipc server\n" + before + "^C" +
-		strings.TrimPrefix(logs.String(), before) +
+	after := strings.TrimPrefix(logs.String(), before)
+	if !strings.HasSuffix(after, "\n") {
+		after += "\n" // The shell's prompt starts on a line of its own.
+	}
+	return server + before + "^C" + after +
 		"# in a second terminal, while the server runs\n" +
-		"$ go run ./labs/07-ipc client\n" + out1.String() +
+		client + out1.String() +
 		"# in a third terminal\n" +
-		"$ go run ./labs/07-ipc client\n" + out2.String() +
+		client + out2.String() +
 		"# in the third terminal again, after that client ended\n" +
-		"$ go run ./labs/07-ipc client\n" + out3.String()
-	checkGolden(t, normalize(got, path))
+		client + out3.String()
 }

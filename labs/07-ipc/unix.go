@@ -16,12 +16,14 @@ import (
 // describe prints the listener's address. A TCP listener has an IP
 // address, a family and a port (lab 01); a Unix domain socket listener
 // has none of these. Its address is a path in the file system, and the
-// network is called "unix".
+// network is called "unix". Node's server.address() gives that path
+// alone, as a string; Go's Addr is a *net.UnixAddr, and %#v shows it.
 func describe(logger *log.Logger, addr net.Addr) {
 	logger.Printf("Listening on %v", addr)
 	logger.Printf("  network: %s", addr.Network())
 	logger.Printf("  address: %s (a path: no IP, no family, no port)",
 		addr.String())
+	logger.Printf("  ln.Addr(): %#v", addr)
 }
 
 // umaskMu serialises our umask changes: the umask belongs to the whole
