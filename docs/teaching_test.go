@@ -531,14 +531,18 @@ func teachPort(t testing.TB, line string) int {
 	return n
 }
 
-// teachLines reads n lines from p, joined with newlines.
-func teachLines(t testing.TB, p *teachProc, n int) []string {
+// teachUntil reads lines from p up to the first that matches pattern,
+// and returns them, that one included.
+func teachUntil(t testing.TB, p *teachProc, pattern string) []string {
 	t.Helper()
-	lines := make([]string, n)
-	for i := range lines {
-		lines[i] = p.next(t)
+	re := regexp.MustCompile(pattern)
+	var lines []string
+	for {
+		lines = append(lines, p.next(t))
+		if re.MatchString(lines[len(lines)-1]) {
+			return lines
+		}
 	}
-	return lines
 }
 
 func teachJoin(lines []string) string { return strings.Join(lines, "\n") + "\n" }
@@ -548,17 +552,17 @@ func teachJoin(lines []string) string { return strings.Join(lines, "\n") + "\n" 
 func teachDualStack(t *testing.T, b *teachBins) string {
 	p := teachStart(t, b.get(t, "./labs/01-listener"), "server",
 		"-addr", ":0")
-	lines := teachLines(t, p, 4)
-	port := teachPort(t, lines[3])
+	lines := teachUntil(t, p, `^  port: `)
+	port := teachPort(t, lines[len(lines)-1])
 	conn, err := net.Dial("tcp4", net.JoinHostPort("127.0.0.1",
 		strconv.Itoa(port)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := conn.LocalAddr().(*net.TCPAddr).Port
-	lines = append(lines, p.next(t))
+	lines = append(lines, teachUntil(t, p, `^A new connection`)...)
 	conn.Close()
-	lines = append(lines, p.next(t))
+	lines = append(lines, teachUntil(t, p, ` hung up$`)...)
 	p.stop(t)
 	return teachPorts(teachJoin(lines), map[int]int{port: 3001,
 		client: 50001})
@@ -570,8 +574,8 @@ func teachTwoDoors(t *testing.T, b *teachBins) string {
 	path := filepath.Join(teachSockDir(t), "s.sock")
 	p := teachStart(t, b.get(t, "./labs/08-dual"), "server",
 		"-addr", "127.0.0.1:0", "-path", path)
-	lines := teachLines(t, p, 7)
-	port := teachPort(t, lines[3])
+	lines := teachUntil(t, p, `^  port: `)
+	port := teachPort(t, lines[len(lines)-1])
 	tcp, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1",
 		strconv.Itoa(port)))
 	if err != nil {
@@ -579,18 +583,14 @@ func teachTwoDoors(t *testing.T, b *teachBins) string {
 	}
 	defer tcp.Close()
 	client := tcp.LocalAddr().(*net.TCPAddr).Port
-	// The server logs four lines for each client: lab 07's.
-	for range 4 {
-		lines = append(lines, p.next(t))
-	}
+	// The Unix door's block, printed at the start, comes first.
+	lines = append(lines, teachUntil(t, p, ` is User 1$`)...)
 	unix, err := net.Dial("unix", path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unix.Close()
-	for range 4 {
-		lines = append(lines, p.next(t))
-	}
+	lines = append(lines, teachUntil(t, p, ` is User 2$`)...)
 	p.stop(t)
 	return teachPath(teachPorts(teachJoin(lines),
 		map[int]int{port: 3008, client: 50001}), path)
@@ -723,13 +723,21 @@ func teachStaleClient(t *testing.T, b *teachBins) string {
 }
 
 // teachStaleServer starts lab 08 (Unix door only) over a stale socket
-// file, and stops it.
+// file, and stops it. What it prints up to its first client is its
+// start.
 func teachStaleServer(t *testing.T, b *teachBins) string {
 	path := filepath.Join(teachSockDir(t), "s.sock")
 	teachStaleFile(t, path)
 	p := teachStart(t, b.get(t, "./labs/08-dual"), "server", "-addr", "",
 		"-path", path)
-	lines := teachLines(t, p, 4)
+	lines := teachUntil(t, p, `^Listening on `)
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines = append(lines, teachUntil(t, p, `^A new connection`)...)
+	lines = lines[:len(lines)-1]
+	conn.Close()
 	p.stop(t)
 	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the socket file is still there after SIGTERM (%v)", err)
