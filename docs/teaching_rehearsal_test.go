@@ -6,6 +6,7 @@ package docs
 // repository.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -291,22 +292,14 @@ func (r *teachRehearsal) do(t *testing.T, s teachStep) {
 // must succeed.
 func (r *teachRehearsal) finish(t *testing.T, s teachStep, words []string) {
 	t.Helper()
-	cmd := exec.Command(words[0], words[1:]...)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, words[0], words[1:]...)
 	cmd.Dir = r.root
 	// The hour's go build stamps no version control data, which would
 	// need git to trust this copy of the repository.
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
-	done := make(chan struct{})
-	timer := time.AfterFunc(3*time.Minute, func() {
-		select {
-		case <-done:
-		default:
-			cmd.Process.Kill()
-		}
-	})
 	out, err := cmd.CombinedOutput()
-	close(done)
-	timer.Stop()
 	if err != nil {
 		t.Fatalf("%s: %s: %v\n%s", s.term, s.cmd, err, out)
 	}
