@@ -126,8 +126,8 @@ func teachRehearseInNetns(t *testing.T) bool {
 	return true
 }
 
-// teachTTYAttr makes a program the leader of a new session, with the
-// terminal on its standard input as its own.
+// teachTTYAttr makes the terminal on a program's standard input its
+// controlling terminal, as a shell in that terminal would (setsid).
 func teachTTYAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true, Setctty: true}
 }
