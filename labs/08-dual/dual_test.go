@@ -182,26 +182,28 @@ func TestChatOverUnix(t *testing.T) {
 }
 
 func TestTwoDoors(t *testing.T) {
-	t.Run("TCP and Unix clients chat in one room", func(t *testing.T) {
-		checkGoroutines(t)
-		s := startServer(t)
-		a := join(t, s, "tcp")
-		b := join(t, s, "unix")
-		a.expect("User 2 joined! (unix)")
-		c := join(t, s, "tcp")
-		a.expect("User 3 joined! (tcp)")
-		b.expect("User 3 joined! (tcp)")
-		a.send("hello from tcp\n")
-		b.expect("User 1: hello from tcp")
-		c.expect("User 1: hello from tcp")
-		b.send("hello from unix\n")
-		a.expect("User 2: hello from unix")
-		c.expect("User 2: hello from unix")
-		b.conn.Close()
-		a.expect("User 2 left!")
-		c.expect("User 2 left!")
-		s.logs.waitFor(t, a.conn.LocalAddr().String()+" is User 1\n")
-		s.logs.waitFor(t, "@ is User 2\n")
+	eachServer(t, func(t *testing.T, srv server) {
+		t.Run("TCP and Unix clients chat in one room", func(t *testing.T) {
+			checkGoroutines(t)
+			s := srv.start(t)
+			a := join(t, s, "tcp")
+			b := join(t, s, "unix")
+			a.expect("User 2 joined! (unix)")
+			c := join(t, s, "tcp")
+			a.expect("User 3 joined! (tcp)")
+			b.expect("User 3 joined! (tcp)")
+			a.send("hello from tcp\n")
+			b.expect("User 1: hello from tcp")
+			c.expect("User 1: hello from tcp")
+			b.send("hello from unix\n")
+			a.expect("User 2: hello from unix")
+			c.expect("User 2: hello from unix")
+			b.conn.Close()
+			a.expect("User 2 left!")
+			c.expect("User 2 left!")
+			s.logs.waitFor(t, a.conn.LocalAddr().String()+" is User 1\n")
+			s.logs.waitFor(t, srv.unnamed+" is User 2\n")
+		})
 	})
 
 	t.Run("each door describes its own kind of address", func(t *testing.T) {

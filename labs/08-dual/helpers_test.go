@@ -19,7 +19,8 @@ import (
 	"time"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/transcript.txt")
+var update = flag.Bool("update", false,
+	"rewrite testdata/transcript.txt and testdata/node-transcript.txt")
 
 // guidePath is what the guides show for the socket path: the -path
 // default of user 1000 on a usual Linux machine, where XDG_RUNTIME_DIR is
@@ -70,6 +71,26 @@ func (b *logBuffer) waitFor(t testing.TB, want string) {
 		case <-changed:
 		case <-deadline:
 			t.Fatalf("timed out waiting for %q in:\n%s", want, text)
+		}
+	}
+}
+
+// waitMatch waits until re matches the buffer, returns the leftmost
+// match and its submatches, and fails t on timeout.
+func (b *logBuffer) waitMatch(t testing.TB, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		b.mu.Lock()
+		text, changed := b.buf.String(), b.changed
+		b.mu.Unlock()
+		if m := re.FindStringSubmatch(text); m != nil {
+			return m
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %v in:\n%s", re, text)
 		}
 	}
 }
@@ -215,11 +236,11 @@ func port(t testing.TB, addr string) string {
 	return p
 }
 
-// checkGolden compares got with testdata/transcript.txt, or rewrites the
+// checkGolden compares got with the file testdata/name, or rewrites the
 // file when the test runs with -update.
-func checkGolden(t testing.TB, got string) {
+func checkGolden(t testing.TB, name, got string) {
 	t.Helper()
-	const path = "testdata/transcript.txt"
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

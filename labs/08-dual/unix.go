@@ -17,7 +17,8 @@ import (
 // address, a family and a port (lab 01), shown the way Node's
 // server.address() shows them; a Unix domain socket listener has none of
 // these. Its address is a path in the file system, and the network is
-// called "unix".
+// called "unix". Node's server.address() gives that path alone, as a
+// string; Go's Addr is a *net.UnixAddr, and %#v shows it.
 func describe(logger *log.Logger, addr net.Addr) {
 	logger.Printf("Listening on %v", addr)
 	if a, ok := addr.(*net.TCPAddr); ok {
@@ -29,6 +30,7 @@ func describe(logger *log.Logger, addr net.Addr) {
 	logger.Printf("  network: %s", addr.Network())
 	logger.Printf("  address: %s (a path: no IP, no family, no port)",
 		addr.String())
+	logger.Printf("  ln.Addr(): %#v", addr)
 }
 
 // family returns "IPv4" or "IPv6", as Node's address().family does.
