@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,7 +26,8 @@ import (
 	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/transcript.txt")
+var update = flag.Bool("update", false,
+	"rewrite testdata/transcript.txt and testdata/node-transcript.txt")
 
 // guidePath is what the guides show for the socket path: the -path
 // default of user 1000 on a usual Linux machine, where XDG_RUNTIME_DIR is
@@ -80,6 +82,26 @@ func (b *logBuffer) waitFor(t testing.TB, want string) {
 	}
 }
 
+// waitMatch waits until re matches the buffer, returns the leftmost
+// match and its submatches, and fails t on timeout.
+func (b *logBuffer) waitMatch(t testing.TB, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		b.mu.Lock()
+		text, changed := b.buf.String(), b.changed
+		b.mu.Unlock()
+		if m := re.FindStringSubmatch(text); m != nil {
+			return m
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %v in:\n%s", re, text)
+		}
+	}
+}
+
 // checkGoroutines fails t if goroutines started during the test are
 // still running shortly after it ends. Call it first in a test, so that
 // its cleanup runs last.
@@ -103,12 +125,15 @@ func checkGoroutines(t testing.TB) {
 	})
 }
 
-// A testServer is serve running on 127.0.0.1:0 and on a Unix socket in
-// a fresh temporary folder.
+// A testServer is a server with both doors, on 127.0.0.1:0 and on a
+// Unix socket in a fresh temporary folder: serve in this process, or the
+// Node server in a child process.
 type testServer struct {
 	addr, path string
 	logs       *logBuffer
 	stop       func() error // cancels serve, returns what it returned
+	tcp        net.Listener // the TCP door's listener, for serve
+	pid        int          // a Node server's process; 0 for serve
 }
 
 // startServer starts serve until the test ends. stop may be called more
@@ -126,7 +151,7 @@ func startServer(t testing.TB) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.addr = tln.Addr().String()
+	s.addr, s.tcp = tln.Addr().String(), tln
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -156,6 +181,14 @@ func (s *testServer) door(name string) (network, address string) {
 		return "unix", s.path
 	}
 	return "tcp", s.addr
+}
+
+// tcpClosed reports whether the server's TCP listener is closed. (Dialling
+// its port cannot tell: once the port is free, another test's listener
+// may be given the same port.)
+func (s *testServer) tcpClosed() bool {
+	l, ok := s.tcp.(*net.TCPListener)
+	return ok && errors.Is(l.SetDeadline(time.Now()), net.ErrClosed)
 }
 
 // tempDir returns a new, short temporary folder, removed when the test
@@ -222,11 +255,11 @@ func port(t testing.TB, addr string) string {
 	return p
 }
 
-// checkGolden compares got with testdata/transcript.txt, or rewrites the
+// checkGolden compares got with the file testdata/name, or rewrites the
 // file when the test runs with -update.
-func checkGolden(t testing.TB, got string) {
+func checkGolden(t testing.TB, name, got string) {
 	t.Helper()
-	const path = "testdata/transcript.txt"
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode/utf8"
 )
 
 // expectRefusal fails the test unless the next line the member receives
@@ -29,29 +30,35 @@ func (m *member) expectRefusal(code string) {
 }
 
 func TestServerRefusesControlCharacters(t *testing.T) {
-	for _, door := range []string{"tcp", "unix"} {
-		t.Run("through the "+door+" door", func(t *testing.T) {
-			checkGoroutines(t)
-			s := startServer(t)
-			a, b := join(t, s, door), join(t, s, door)
-			a.expect("User 2 joined! (" + door + ")")
-			for _, h := range hostile {
-				a.send(h.sent + "\n")
-				a.expectRefusal(h.refused)
-				// b's next line is this one: nothing of the refused
-				// line came before it.
-				a.send("ok\n")
-				b.expect("User 1: ok")
-			}
-			a.send("a\r\r\n")
-			a.expectRefusal("U+000D")
-			a.send(plain + "\r\n")
-			b.expect("User 1: " + plain)
-			b.send("bye\n")
-			a.expect("User 2: bye")
-			checkInert(t, s.logs.String())
-		})
-	}
+	eachServer(t, func(t *testing.T, srv server) {
+		for _, door := range []string{"tcp", "unix"} {
+			t.Run("through the "+door+" door", func(t *testing.T) {
+				checkGoroutines(t)
+				s := srv.start(t)
+				a, b := join(t, s, door), join(t, s, door)
+				a.expect("User 2 joined! (" + door + ")")
+				for _, h := range hostile {
+					a.send(h.sent + "\n")
+					code := h.refused
+					if !srv.firstFault && !utf8.ValidString(h.sent) {
+						code = "" // Either fault may be named.
+					}
+					a.expectRefusal(code)
+					// b's next line is this one: nothing of the refused
+					// line came before it.
+					a.send("ok\n")
+					b.expect("User 1: ok")
+				}
+				a.send("a\r\r\n")
+				a.expectRefusal("U+000D")
+				a.send(plain + "\r\n")
+				b.expect("User 1: " + plain)
+				b.send("bye\n")
+				a.expect("User 2: bye")
+				checkInert(t, s.logs.String())
+			})
+		}
+	})
 }
 
 // expectCutOff fails the test unless the member is told, with an error

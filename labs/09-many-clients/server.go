@@ -47,7 +47,8 @@ func serve(ctx context.Context, lns []net.Listener, logger *log.Logger,
 
 // describe prints a listener's address: address, family and port for
 // TCP, as Node's server.address() shows them; just a path for a Unix
-// domain socket.
+// domain socket, which Node's server.address() gives as a string, and Go
+// as a *net.UnixAddr.
 func describe(logger *log.Logger, addr net.Addr) {
 	logger.Printf("Listening on %v", addr)
 	switch a := addr.(type) {
@@ -59,6 +60,7 @@ func describe(logger *log.Logger, addr net.Addr) {
 		logger.Printf("  network: %s", a.Network())
 		logger.Printf("  address: %s (a path: no IP, no family, no port)",
 			a.Name)
+		logger.Printf("  ln.Addr(): %#v", a)
 	}
 }
 

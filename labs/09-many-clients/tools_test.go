@@ -92,35 +92,37 @@ func TestRealClients(t *testing.T) {
 			return []string{"-c", pyChat, "tcp:" + addr}
 		}},
 	}
-	for _, tool := range tools {
-		t.Run(tool.name+" over "+tool.door+" chats with a Go client",
-			func(t *testing.T) {
-				checkGoroutines(t)
-				s := startServer(t)
-				a := join(t, s, "tcp")
-				_, address := s.door(tool.door)
-				stdin, out, done := startTool(t, tool.name,
-					tool.args(address)...)
-				out.waitFor(t, "Welcome to the chat, you are User 2!\n")
-				a.expect("User 2 joined! (" + tool.door + ")")
-				io.WriteString(stdin, "hello from "+tool.name+"\r\n")
-				a.expect("User 2: hello from " + tool.name)
-				a.send("hello back\n")
-				out.waitFor(t, "User 1: hello back\n")
-				// The end of its stdin makes it half-close; the server
-				// then hangs up, and the program exits.
-				stdin.Close()
-				a.expect("User 2 left!")
-				select {
-				case err := <-done:
-					if err != nil {
-						t.Errorf("%s: %v\n%s", tool.name, err, out)
+	eachServer(t, func(t *testing.T, srv server) {
+		for _, tool := range tools {
+			t.Run(tool.name+" over "+tool.door+" chats with a Go client",
+				func(t *testing.T) {
+					checkGoroutines(t)
+					s := srv.start(t)
+					a := join(t, s, "tcp")
+					_, address := s.door(tool.door)
+					stdin, out, done := startTool(t, tool.name,
+						tool.args(address)...)
+					out.waitFor(t, "Welcome to the chat, you are User 2!\n")
+					a.expect("User 2 joined! (" + tool.door + ")")
+					io.WriteString(stdin, "hello from "+tool.name+"\r\n")
+					a.expect("User 2: hello from " + tool.name)
+					a.send("hello back\n")
+					out.waitFor(t, "User 1: hello back\n")
+					// The end of its stdin makes it half-close; the server
+					// then hangs up, and the program exits.
+					stdin.Close()
+					a.expect("User 2 left!")
+					select {
+					case err := <-done:
+						if err != nil {
+							t.Errorf("%s: %v\n%s", tool.name, err, out)
+						}
+					case <-time.After(timeout):
+						t.Errorf("%s did not exit after the server hung up",
+							tool.name)
 					}
-				case <-time.After(timeout):
-					t.Errorf("%s did not exit after the server hung up",
-						tool.name)
-				}
-				s.logs.waitFor(t, "User 2 left\n")
-			})
-	}
+					s.logs.waitFor(t, "User 2 left\n")
+				})
+		}
+	})
 }
