@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -124,6 +125,7 @@ type testServer struct {
 	addr, path string
 	logs       *logBuffer
 	stop       func() error // cancels serve, returns what it returned
+	tcp        net.Listener // the TCP door's listener, for serve
 }
 
 // startServer starts serve until the test ends. stop may be called more
@@ -142,7 +144,7 @@ func startServer(t testing.TB) *testServer {
 		tln.Close()
 		t.Fatal(err)
 	}
-	s.addr = tln.Addr().String()
+	s.addr, s.tcp = tln.Addr().String(), tln
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, []net.Listener{tln, uln}, logger) }()
@@ -170,6 +172,14 @@ func (s *testServer) door(name string) (network, address string) {
 		return "unix", s.path
 	}
 	return "tcp", s.addr
+}
+
+// tcpClosed reports whether the server's TCP listener is closed. (Dialling
+// its port cannot tell: once the port is free, another test's listener
+// may be given the same port.)
+func (s *testServer) tcpClosed() bool {
+	l, ok := s.tcp.(*net.TCPListener)
+	return ok && errors.Is(l.SetDeadline(time.Now()), net.ErrClosed)
 }
 
 // tempDir returns a new, short temporary folder, removed when the test
