@@ -29,11 +29,16 @@ func serve(ctx context.Context, lns []net.Listener,
 	defer wg.Wait()
 	defer r.shutdown() // Deferred calls run last first: this one first.
 
+	// The server says where it listens, every door, before it lets
+	// anyone in: its first lines are its addresses, however fast the
+	// first client is.
+	for _, ln := range lns {
+		describe(logger, ln.Addr())
+	}
 	// Each door has an accept loop of its own, in a goroutine of its own:
 	// an Accept waits on one listener only.
 	var doors sync.WaitGroup
 	for _, ln := range lns {
-		describe(logger, ln.Addr())
 		// Closing the listener is how we stop a blocked Accept: it
 		// returns an error that wraps net.ErrClosed.
 		stop := context.AfterFunc(ctx, func() { ln.Close() })

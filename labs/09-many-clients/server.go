@@ -24,9 +24,14 @@ func serve(ctx context.Context, lns []net.Listener, logger *log.Logger,
 	// time anyone looks at it: after Accept, a client is a net.Conn.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, len(lns))
+	// The server says where it listens, every door, before it lets
+	// anyone in: its first lines are its addresses, however fast the
+	// first client is.
 	for _, ln := range lns {
 		describe(logger, ln.Addr())
+	}
+	errc := make(chan error, len(lns))
+	for _, ln := range lns {
 		go func() { errc <- room.Serve(ctx, ln, ln.Addr().Network()) }()
 	}
 	var err error
