@@ -50,50 +50,99 @@ func TestReadLine(t *testing.T) {
 func TestProtocol(t *testing.T) {
 	tooLong := "error: line too long (limit 4096 bytes), dropped"
 
-	t.Run("each line is broadcast once, however it was cut",
-		func(t *testing.T) {
+	eachServer(t, func(t *testing.T, startServer serverStarter) {
+		t.Run("each line is broadcast once, however it was cut",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, logs, _ := startServer(t)
+				a, b := join(t, addr, logs), join(t, addr, logs)
+				// Two lines in one write, then one line in three writes.
+				a.send("one\r\ntwo\n")
+				for _, piece := range []string{"th", "re", "e\n"} {
+					a.send(piece)
+				}
+				b.expect("User 1: one", "User 1: two", "User 1: three")
+			})
+
+		t.Run("empty lines are not broadcast", func(t *testing.T) {
 			checkGoroutines(t)
 			addr, logs, _ := startServer(t)
 			a, b := join(t, addr, logs), join(t, addr, logs)
-			// Two lines in one write, then one line in three writes.
-			a.send("one\r\ntwo\n")
-			for _, piece := range []string{"th", "re", "e\n"} {
-				a.send(piece)
+			a.send("\n\r\n\nhi\n")
+			b.expect("User 1: hi")
+		})
+
+		t.Run("a line that is not UTF-8 gets an error, to its sender only",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, logs, _ := startServer(t)
+				a, b := join(t, addr, logs), join(t, addr, logs)
+				a.send("caf\xe9\nok\n")
+				a.expect("error: line is not valid UTF-8, dropped")
+				b.expect("User 1: ok")
+				logs.waitFor(t, a.conn.LocalAddr().String()+
+					": line is not valid UTF-8, dropped\n")
+			})
+
+		t.Run("the limit is 4096 bytes", func(t *testing.T) {
+			checkGoroutines(t)
+			addr, logs, _ := startServer(t)
+			a, b := join(t, addr, logs), join(t, addr, logs)
+			fits := strings.Repeat("é", 2048) // 4096 bytes
+			a.send(fits + "\r\n" + fits + "x\nok\n")
+			a.expect(tooLong)
+			b.expect("User 1: "+fits, "User 1: ok")
+		})
+
+		t.Run("a 1 MiB line is refused before it ends", func(t *testing.T) {
+			checkGoroutines(t)
+			addr, logs, _ := startServer(t)
+			a, b := join(t, addr, logs), join(t, addr, logs)
+			chunk := []byte(strings.Repeat("x", 32<<10))
+			for range 32 {
+				if _, err := a.conn.Write(chunk); err != nil {
+					t.Fatal(err)
+				}
 			}
-			b.expect("User 1: one", "User 1: two", "User 1: three")
+			// No "\n" yet, and the error is already there.
+			a.expect(tooLong)
+			a.send("still x\nhi\n")
+			b.expect("User 1: hi")
 		})
 
-	t.Run("empty lines are not broadcast", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, logs, _ := startServer(t)
-		a, b := join(t, addr, logs), join(t, addr, logs)
-		a.send("\n\r\n\nhi\n")
-		b.expect("User 1: hi")
-	})
+		t.Run("a line cut off by the client's hang-up still counts",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, logs, _ := startServer(t)
+				a, b := join(t, addr, logs), join(t, addr, logs)
+				a.send("bye")
+				a.conn.CloseWrite()
+				b.expect("User 1: bye")
+				if _, err := a.r.ReadByte(); err != io.EOF {
+					t.Errorf("the sender read %v, want EOF", err)
+				}
+				logs.waitFor(t, a.conn.LocalAddr().String()+" hung up\n")
+			})
 
-	t.Run("a line that is not UTF-8 gets an error, to its sender only",
-		func(t *testing.T) {
+		t.Run("a line too long, cut off by the client's hang-up, is "+
+			"refused", func(t *testing.T) {
 			checkGoroutines(t)
 			addr, logs, _ := startServer(t)
 			a, b := join(t, addr, logs), join(t, addr, logs)
-			a.send("caf\xe9\nok\n")
-			a.expect("error: line is not valid UTF-8, dropped")
-			b.expect("User 1: ok")
-			logs.waitFor(t, a.conn.LocalAddr().String()+
-				": line is not valid UTF-8, dropped\n")
+			a.send(strings.Repeat("x", 4097))
+			a.conn.CloseWrite()
+			a.expect(tooLong)
+			if _, err := a.r.ReadByte(); err != io.EOF {
+				t.Errorf("the sender read %v, want EOF", err)
+			}
+			// Nothing of it reached the others: b's next line is this.
+			c := join(t, addr, logs)
+			c.send("hi\n")
+			b.expect("User 3: hi")
 		})
-
-	t.Run("the limit is 4096 bytes", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, logs, _ := startServer(t)
-		a, b := join(t, addr, logs), join(t, addr, logs)
-		fits := strings.Repeat("é", 2048) // 4096 bytes
-		a.send(fits + "\r\n" + fits + "x\nok\n")
-		a.expect(tooLong)
-		b.expect("User 1: "+fits, "User 1: ok")
 	})
 
-	t.Run("a 1 MiB line is refused before it ends, in bounded memory",
+	t.Run("the Go server refuses a 1 MiB line in bounded memory",
 		func(t *testing.T) {
 			checkGoroutines(t)
 			addr, logs, _ := startServer(t)
@@ -106,7 +155,6 @@ func TestProtocol(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			// No "\n" yet, and the error is already there.
 			a.expect(tooLong)
 			a.send("still x\nhi\n")
 			b.expect("User 1: hi")
@@ -119,20 +167,6 @@ func TestProtocol(t *testing.T) {
 				t.Errorf("allocated %d KiB while 1 MiB went by; "+
 					"is the server buffering the line?", grown>>10)
 			}
-		})
-
-	t.Run("a line cut off by the client's hang-up still counts",
-		func(t *testing.T) {
-			checkGoroutines(t)
-			addr, logs, _ := startServer(t)
-			a, b := join(t, addr, logs), join(t, addr, logs)
-			a.send("bye")
-			a.conn.CloseWrite()
-			b.expect("User 1: bye")
-			if _, err := a.r.ReadByte(); err != io.EOF {
-				t.Errorf("the sender read %v, want EOF", err)
-			}
-			logs.waitFor(t, a.conn.LocalAddr().String()+" hung up\n")
 		})
 }
 

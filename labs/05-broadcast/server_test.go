@@ -4,6 +4,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,71 +43,74 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestServe(t *testing.T) {
-	t.Run("it logs each new connection with the peer's address",
-		func(t *testing.T) {
+	eachServer(t, func(t *testing.T, startServer serverStarter) {
+		t.Run("it logs each new connection with the peer's address",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, logs, _ := startServer(t)
+				for range 2 {
+					conn := dial(t, addr)
+					logs.waitFor(t, "A new connection to the server! "+
+						"(from "+conn.LocalAddr().String()+")\n")
+				}
+			})
+
+		t.Run("it logs both ends of each connection", func(t *testing.T) {
 			checkGoroutines(t)
 			addr, logs, _ := startServer(t)
-			for range 2 {
-				conn := dial(t, addr)
-				logs.waitFor(t, "A new connection to the server! (from "+
-					conn.LocalAddr().String()+")\n")
-			}
-		})
-
-	t.Run("it logs both ends of each connection", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, logs, _ := startServer(t)
-		conn := dial(t, addr)
-		logs.waitFor(t, "  this end (LocalAddr):   "+addr+"\n"+
-			"  other end (RemoteAddr): "+conn.LocalAddr().String()+"\n")
-	})
-
-	t.Run("it notices when the peer hangs up", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, logs, _ := startServer(t)
-		conn := dial(t, addr)
-		conn.Write([]byte("anything\n"))
-		conn.CloseWrite()
-		// Alone in the room, it hears nothing, not even its own line.
-		b, err := io.ReadAll(conn)
-		if len(b) > 0 || err != nil {
-			t.Errorf("read %q, %v; want nothing, then EOF", b, err)
-		}
-		logs.waitFor(t, conn.LocalAddr().String()+" hung up\n")
-	})
-
-	t.Run("an abrupt reset does not break the server", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, logs, _ := startServer(t)
-		conn := dial(t, addr)
-		logs.waitFor(t, conn.LocalAddr().String())
-		// With linger 0, Close sends RST instead of FIN.
-		conn.SetLinger(0)
-		conn.Close()
-		logs.waitFor(t, conn.LocalAddr().String()+
-			": read tcp "+addr+"->"+conn.LocalAddr().String()+
-			": read: connection reset by peer\n")
-		next := dial(t, addr)
-		logs.waitFor(t, "(from "+next.LocalAddr().String()+")")
-	})
-
-	t.Run("canceling ctx stops the server and closes its connections",
-		func(t *testing.T) {
-			checkGoroutines(t)
-			addr, logs, stop := startServer(t)
 			conn := dial(t, addr)
-			logs.waitFor(t, conn.LocalAddr().String())
-			if err := stop(); err != nil {
-				t.Fatalf("serve returned %v, want nil", err)
-			}
-			if n, err := conn.Read(make([]byte, 1)); err != io.EOF {
-				t.Errorf("client read = %d, %v; want 0, EOF", n, err)
-			}
-			if !listenerClosed(t, addr) {
-				t.Error("the listener is still open after stop")
-			}
-			if strings.Contains(logs.String(), "use of closed") {
-				t.Errorf("a normal stop logged an error:\n%s", logs)
-			}
+			logs.waitMatch(t, bothEnds(addr, conn.LocalAddr().String()))
 		})
+
+		t.Run("it notices when the peer hangs up", func(t *testing.T) {
+			checkGoroutines(t)
+			addr, logs, _ := startServer(t)
+			conn := dial(t, addr)
+			conn.Write([]byte("anything\n"))
+			conn.CloseWrite()
+			// Alone in the room, it hears nothing, not even its own line.
+			b, err := io.ReadAll(conn)
+			if len(b) > 0 || err != nil {
+				t.Errorf("read %q, %v; want nothing, then EOF", b, err)
+			}
+			logs.waitFor(t, conn.LocalAddr().String()+" hung up\n")
+		})
+
+		t.Run("an abrupt reset does not break the server",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, logs, _ := startServer(t)
+				conn := dial(t, addr)
+				logs.waitFor(t, conn.LocalAddr().String())
+				// With linger 0, Close sends RST instead of FIN.
+				conn.SetLinger(0)
+				conn.Close()
+				logs.waitMatch(t, regexp.MustCompile(`(?i)`+
+					regexp.QuoteMeta(conn.LocalAddr().String())+
+					`: .*reset.*\n`))
+				next := dial(t, addr)
+				logs.waitFor(t, "(from "+next.LocalAddr().String()+")")
+			})
+
+		t.Run("stopping it closes the listener and its connections",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, logs, stop := startServer(t)
+				conn := dial(t, addr)
+				logs.waitFor(t, conn.LocalAddr().String())
+				if err := stop(); err != nil {
+					t.Fatalf("stop: %v, want nil", err)
+				}
+				// The client reads to the end: the server closed it.
+				if _, err := io.ReadAll(conn); err != nil {
+					t.Errorf("client read: %v, want EOF", err)
+				}
+				if !listenerClosed(t, addr) {
+					t.Error("the listener is still open after stop")
+				}
+				if strings.Contains(logs.String(), "use of closed") {
+					t.Errorf("a normal stop logged an error:\n%s", logs)
+				}
+			})
+	})
 }
