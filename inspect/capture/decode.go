@@ -1,8 +1,10 @@
 package capture
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/google/gopacket"
@@ -14,13 +16,12 @@ import (
 // old connections then restart from their next packet.
 const maxFlows = 1 << 16
 
-// decoder turns frames of one link type into Packets. Its layers are
-// allocated once and reused, so decoding a well-formed TCP frame does not
-// allocate. A decoder is used by one goroutine at a time.
+// decoder turns frames into Packets. Its layers are allocated once and
+// reused, so decoding a well-formed TCP frame does not allocate. A
+// decoder is used by one goroutine at a time.
 type decoder struct {
-	link    layers.LinkType
-	parser  *gopacket.DecodingLayerParser // starts at the link layer
-	parser6 *gopacket.DecodingLayerParser // raw IP links: frames of IPv6
+	link    LinkType    // the source's link type
+	parsers []linkParse // one per link type met so far
 	decoded []gopacket.LayerType
 
 	eth layers.Ethernet
@@ -35,6 +36,20 @@ type decoder struct {
 	index uint64
 }
 
+// linkParse holds the parsers of one link type. Raw IP links and
+// LINUX_SLL2, which gopacket does not know, start at the IP layer: the
+// version nibble or the SLL2 protocol field picks the parser.
+type linkParse struct {
+	link   LinkType
+	parser *gopacket.DecodingLayerParser // starts at the link layer, or IPv4
+	six    *gopacket.DecodingLayerParser // starts at IPv6, for raw links
+	skip   int                           // header bytes before the IP header
+}
+
+// sll2Len is the length of a LINUX_SLL2 header: protocol, reserved,
+// interface index, ARPHRD type, packet type, address length, address.
+const sll2Len = 20
+
 // flowKey names one direction of a connection.
 type flowKey struct{ src, dst netip.AddrPort }
 
@@ -46,53 +61,115 @@ type flowState struct {
 }
 
 // errLinkType reports a link type the decoder cannot read.
-type errLinkType layers.LinkType
+type errLinkType LinkType
 
 func (e errLinkType) Error() string {
-	return fmt.Sprintf("link type %d (%s) is not supported: inspect "+
-		"reads Ethernet, NULL/loopback, Linux cooked and raw IP captures",
-		int(e), layers.LinkType(e))
+	return fmt.Sprintf("%s is not supported: inspect reads Ethernet, "+
+		"NULL/loopback, Linux cooked (v1 and v2) and raw IP captures", linkText(LinkType(e)))
+}
+
+// linkText names a link type by its number, and by its name where it
+// has a known one: "link type 1 (Ethernet)".
+func linkText(link LinkType) string {
+	name := link.String()
+	if strings.HasPrefix(name, "link type") {
+		return name
+	}
+	return fmt.Sprintf("link type %d (%s)", uint32(link), name)
 }
 
 // newDecoder returns a decoder for frames of the given link type.
-func newDecoder(link layers.LinkType) (*decoder, error) {
+func newDecoder(link LinkType) (*decoder, error) {
 	d := &decoder{
 		link:    link,
 		decoded: make([]gopacket.LayerType, 0, 8),
 		flows:   make(map[flowKey]flowState),
 	}
-	layersUsed := []gopacket.DecodingLayer{&d.eth, &d.lb, &d.sll, &d.ip4, &d.ip6, &d.tcp}
-	var first gopacket.LayerType
-	switch link {
-	case layers.LinkTypeEthernet:
-		first = layers.LayerTypeEthernet
-	case layers.LinkTypeNull, layers.LinkTypeLoop:
-		first = layers.LayerTypeLoopback
-	case layers.LinkTypeLinuxSLL:
-		first = layers.LayerTypeLinuxSLL
-	case layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6, 12:
-		// Raw IP: the version nibble picks the parser (see decode).
-		first = layers.LayerTypeIPv4
-		d.parser6 = gopacket.NewDecodingLayerParser(layers.LayerTypeIPv6, layersUsed...)
-		d.parser6.IgnoreUnsupported = true
-	default:
-		return nil, errLinkType(link)
+	if _, err := d.parse(link); err != nil {
+		return nil, err
 	}
-	d.parser = gopacket.NewDecodingLayerParser(first, layersUsed...)
-	d.parser.IgnoreUnsupported = true
 	return d, nil
 }
 
-// decode fills p from frame. It reports false when the frame is not a
-// TCP segment (ARP, UDP, …) and should be passed over; a frame that
-// claims to be TCP but cannot be read is returned with p.Malformed set.
-func (d *decoder) decode(frame []byte, ts time.Time, wireLen int, p *Packet) bool {
-	*p = Packet{Time: ts, Frame: frame, WireLen: wireLen}
-	parser := d.parser
-	if d.parser6 != nil && len(frame) > 0 && frame[0]>>4 == 6 {
-		parser = d.parser6
+// knownLink reports whether the decoder reads frames of a link type.
+func knownLink(link LinkType) bool {
+	switch link {
+	case LinkEthernet, LinkNull, LinkLoop, LinkLinuxSLL, LinkLinuxSLL2,
+		LinkRaw, LinkIPv4, LinkIPv6, linkRawBSD, linkRawOld:
+		return true
 	}
-	err := parser.DecodeLayers(frame, &d.decoded)
+	return false
+}
+
+// parse returns the parsers for frames of the given link type, made
+// the first time it is met.
+func (d *decoder) parse(link LinkType) (*linkParse, error) {
+	for i := range d.parsers {
+		if d.parsers[i].link == link {
+			return &d.parsers[i], nil
+		}
+	}
+	if !knownLink(link) {
+		return nil, errLinkType(link)
+	}
+	used := []gopacket.DecodingLayer{&d.eth, &d.lb, &d.sll, &d.ip4, &d.ip6, &d.tcp}
+	lp := linkParse{link: link}
+	first := layers.LayerTypeIPv4
+	switch link {
+	case LinkEthernet:
+		first = layers.LayerTypeEthernet
+	case LinkNull, LinkLoop:
+		first = layers.LayerTypeLoopback
+	case LinkLinuxSLL:
+		first = layers.LayerTypeLinuxSLL
+	case LinkLinuxSLL2:
+		lp.skip = sll2Len
+		lp.six = gopacket.NewDecodingLayerParser(layers.LayerTypeIPv6, used...)
+	default: // raw IP
+		lp.six = gopacket.NewDecodingLayerParser(layers.LayerTypeIPv6, used...)
+	}
+	lp.parser = gopacket.NewDecodingLayerParser(first, used...)
+	lp.parser.IgnoreUnsupported = true
+	if lp.six != nil {
+		lp.six.IgnoreUnsupported = true
+	}
+	d.parsers = append(d.parsers, lp)
+	return &d.parsers[len(d.parsers)-1], nil
+}
+
+// decode fills p from frame, of the decoder's link type. It reports
+// false when the frame is not a TCP segment (ARP, UDP, …) and should be
+// passed over; a frame that claims to be TCP but cannot be read is
+// returned with p.Malformed set.
+func (d *decoder) decode(frame []byte, ts time.Time, wireLen int, p *Packet) bool {
+	return d.decodeLink(d.link, frame, ts, wireLen, p)
+}
+
+// decodeLink is decode for a frame of the given link type. A frame of a
+// link type the decoder cannot read is passed over.
+func (d *decoder) decodeLink(link LinkType, frame []byte, ts time.Time, wireLen int, p *Packet) bool {
+	*p = Packet{Time: ts, Frame: frame, WireLen: wireLen, Link: link}
+	lp, err := d.parse(link)
+	if err != nil {
+		return false
+	}
+	parser, data := lp.parser, frame
+	if lp.skip > 0 {
+		if len(frame) < lp.skip {
+			return d.malformed(p, fmt.Sprintf("a Linux cooked v2 header of %d of its %d bytes", len(frame), lp.skip))
+		}
+		data = frame[lp.skip:]
+		switch binary.BigEndian.Uint16(frame[0:2]) {
+		case 0x0800:
+		case 0x86dd:
+			parser = lp.six
+		default:
+			return false // not IP: ARP and friends
+		}
+	} else if lp.six != nil && len(frame) > 0 && frame[0]>>4 == 6 {
+		parser = lp.six
+	}
+	err = parser.DecodeLayers(data, &d.decoded)
 	var net gopacket.LayerType
 	tcp := false
 	for _, t := range d.decoded {
@@ -107,6 +184,7 @@ func (d *decoder) decode(frame []byte, ts time.Time, wireLen int, p *Packet) boo
 	case layers.LayerTypeIPv4:
 		p.Src = netip.AddrPortFrom(addr4(d.ip4.SrcIP), 0)
 		p.Dst = netip.AddrPortFrom(addr4(d.ip4.DstIP), 0)
+		p.netOff = offset(frame, d.ip4.Contents)
 		if d.ip4.Protocol != layers.IPProtocolTCP {
 			return false
 		}
@@ -116,6 +194,7 @@ func (d *decoder) decode(frame []byte, ts time.Time, wireLen int, p *Packet) boo
 	case layers.LayerTypeIPv6:
 		p.Src = netip.AddrPortFrom(addr16(d.ip6.SrcIP), 0)
 		p.Dst = netip.AddrPortFrom(addr16(d.ip6.DstIP), 0)
+		p.netOff = offset(frame, d.ip6.Contents)
 		if d.ip6.NextHeader != layers.IPProtocolTCP {
 			return false
 		}
@@ -148,14 +227,17 @@ func (d *decoder) decode(frame []byte, ts time.Time, wireLen int, p *Packet) boo
 	if p.Len < len(p.Payload) {
 		p.Len = len(p.Payload)
 	}
-	// Payload is a slice of frame that runs to the frame's end of
-	// capacity, so the difference of capacities is its offset.
-	p.payloadOff = cap(frame) - cap(p.Payload)
+	p.tcpOff = offset(frame, t.Contents)
+	p.payloadOff = offset(frame, p.Payload)
 	d.index++
 	p.Index = d.index
 	d.relative(p)
 	return true
 }
+
+// offset returns where part, a slice of frame that runs to the end of
+// frame's capacity, starts in frame: the difference of capacities.
+func offset(frame, part []byte) int { return cap(frame) - cap(part) }
 
 // malformed marks p as a frame that could not be decoded.
 func (d *decoder) malformed(p *Packet, why string) bool {

@@ -3,13 +3,11 @@ package capture
 import (
 	"testing"
 	"time"
-
-	"github.com/google/gopacket/layers"
 )
 
 // fuzzLinks are the link types FuzzDecode picks from.
-var fuzzLinks = []layers.LinkType{layers.LinkTypeEthernet, layers.LinkTypeNull,
-	layers.LinkTypeRaw, layers.LinkTypeLinuxSLL, layers.LinkTypeLoop}
+var fuzzLinks = []LinkType{LinkEthernet, LinkNull, LinkRaw, LinkLinuxSLL, LinkLoop,
+	LinkLinuxSLL2, LinkIPv6}
 
 // FuzzDecode feeds arbitrary frames to the decoder of each link type.
 // It must never panic, and whatever it returns must format. The seeds in
@@ -67,7 +65,7 @@ func TestMalformedFrames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is reported as malformed", func(t *testing.T) {
-			d, _ := newDecoder(layers.LinkTypeEthernet)
+			d, _ := newDecoder(LinkEthernet)
 			var p Packet
 			if !d.decode(tt.frame, time.Unix(0, 0), len(tt.frame), &p) {
 				t.Fatal("decoder passed the frame over as not TCP")
@@ -79,7 +77,7 @@ func TestMalformedFrames(t *testing.T) {
 		})
 	}
 	t.Run("an ARP frame is passed over", func(t *testing.T) {
-		d, _ := newDecoder(layers.LinkTypeEthernet)
+		d, _ := newDecoder(LinkEthernet)
 		arp := append([]byte(nil), data[:42]...)
 		arp[12], arp[13] = 0x08, 0x06
 		var p Packet
@@ -91,7 +89,7 @@ func TestMalformedFrames(t *testing.T) {
 
 func BenchmarkDecode(b *testing.B) {
 	frames := mustReadFile(b, "testdata/echo4.pcap")
-	d, err := newDecoder(layers.LinkTypeEthernet)
+	d, err := newDecoder(LinkEthernet)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -108,7 +106,7 @@ func BenchmarkDecode(b *testing.B) {
 
 func BenchmarkDecodeAndFormat(b *testing.B) {
 	frames := mustReadFile(b, "testdata/echo4.pcap")
-	d, _ := newDecoder(layers.LinkTypeEthernet)
+	d, _ := newDecoder(LinkEthernet)
 	ts := time.Now()
 	var p Packet
 	line := make([]byte, 0, 512)

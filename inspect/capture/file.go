@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
-
-	"github.com/google/gopacket/layers"
 
 	"github.com/socketlab/socketlab/inspect/visible"
 )
@@ -54,6 +51,7 @@ type fileReader struct {
 	hdr     [16]byte
 	buf     []byte
 	ng      *ngState // nil for a pcap file
+	link    LinkType // the link type of the last frame read
 	err     error    // the first error, returned from then on
 }
 
@@ -82,7 +80,7 @@ func OpenFile(path string) (*Source, error) {
 	if snap <= 0 {
 		snap = DefaultSnapLen
 	}
-	return &Source{name: path, r: r, dec: dec, snapLen: snap}, nil
+	return &Source{name: path, r: r, file: r, dec: dec, snapLen: snap}, nil
 }
 
 // grownTo reports whether the file now holds at least end bytes. The
@@ -102,31 +100,9 @@ func (r *fileReader) fail(off int64, format string, args ...any) error {
 	return &FileError{Path: r.path, Offset: off, Err: fmt.Errorf(format, args...)}
 }
 
-// newFileDecoder returns a decoder for a file's link type, which a
-// pcapng interface writes in 16 bits: gopacket's LinkType has 8, so
-// wider types are refused here, by their own number.
+// newFileDecoder returns a decoder for a file's link type.
 func newFileDecoder(link uint32) (*decoder, error) {
-	if link > 0xff {
-		return nil, fmt.Errorf("%s is not supported: inspect reads "+
-			"Ethernet, NULL/loopback, Linux cooked and raw IP captures", linkText(link))
-	}
-	return newDecoder(layers.LinkType(link))
-}
-
-// linkText names a link type by its number, and by its name where it
-// has a known one: "link type 1 (Ethernet)".
-func linkText(link uint32) string {
-	name := ""
-	switch {
-	case link == 276:
-		name = "LINUX_SLL2, as tcpdump -i any writes"
-	case link <= 0xff:
-		name = layers.LinkType(link).String()
-	}
-	if name == "" || strings.HasPrefix(name, "Unknown") {
-		return fmt.Sprintf("link type %d", link)
-	}
-	return fmt.Sprintf("link type %d (%s)", link, name)
+	return newDecoder(LinkType(link))
 }
 
 // header reads the file header and returns the link type.
@@ -165,7 +141,10 @@ func (r *fileReader) header() (uint32, error) {
 	}
 	r.snap = r.order.Uint32(h[16:20])
 	r.off, r.linkOff = 24, 20
-	return r.order.Uint32(h[20:24]) & 0xffff, nil
+	// The top bits may say how long a frame check sequence is
+	// (LT_FCS_LENGTH); the link type is the rest.
+	r.link = LinkType(r.order.Uint32(h[20:24]) & 0x03ffffff)
+	return uint32(r.link), nil
 }
 
 // next returns the next record's frame, which aliases r.buf.
@@ -233,10 +212,10 @@ func (r *fileReader) stats() uint64 { return 0 }
 func (r *fileReader) close() error { return r.f.Close() }
 
 // Unread describes the packets of a pcapng file that were not read
-// because their interface's link type differs from the first
-// interface's: how many, of which interfaces and link types. It
-// returns "" when every packet was read, and for live sources. Call it from the goroutine that calls Next, once Next has
-// returned io.EOF.
+// because inspect cannot decode their interface's link type: how many,
+// of which interfaces and link types. It returns "" when every packet
+// was read, and for live sources. Call it from the goroutine that calls
+// Next, once Next has returned io.EOF.
 func (s *Source) Unread() string {
 	if r, ok := s.r.(*fileReader); ok && r.ng != nil {
 		return r.ng.unreadText()

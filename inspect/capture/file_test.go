@@ -65,7 +65,7 @@ func TestRecordedSessions(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer src.Close()
-			if src.LinkType() != layers.LinkTypeEthernet {
+			if src.LinkType() != LinkEthernet {
 				t.Errorf("link type %v, want Ethernet", src.LinkType())
 			}
 			got := render(readAll(t, src))
@@ -88,7 +88,7 @@ func TestRecordedSessions(t *testing.T) {
 
 // rewrite writes the Ethernet frames of the file at path into a new
 // pcap of link type link, each frame changed by conv.
-func rewrite(t testing.TB, path string, link layers.LinkType, conv func([]byte) []byte) string {
+func rewrite(t testing.TB, path string, link LinkType, conv func([]byte) []byte) string {
 	t.Helper()
 	src, err := OpenFile(path)
 	if err != nil {
@@ -108,6 +108,7 @@ func rewrite(t testing.TB, path string, link layers.LinkType, conv func([]byte) 
 	for _, p := range readAll(t, src) {
 		p.Frame = conv(p.Frame)
 		p.WireLen = len(p.Frame)
+		p.Link = link
 		if err := w.WritePacket(&p); err != nil {
 			t.Fatal(err)
 		}
@@ -122,16 +123,16 @@ func TestOtherLinkTypes(t *testing.T) {
 	want := render(mustReadFile(t, "testdata/echo4.pcap"))
 	tests := []struct {
 		name string
-		link layers.LinkType
+		link LinkType
 		conv func([]byte) []byte
 	}{
-		{"raw IP packets decode like Ethernet frames", layers.LinkTypeRaw,
+		{"raw IP packets decode like Ethernet frames", LinkRaw,
 			func(b []byte) []byte { return b[14:] }},
-		{"NULL/loopback frames (macOS lo0) decode like Ethernet frames", layers.LinkTypeNull,
+		{"NULL/loopback frames (macOS lo0) decode like Ethernet frames", LinkNull,
 			func(b []byte) []byte {
 				return append(binary.LittleEndian.AppendUint32(nil, 2), b[14:]...)
 			}},
-		{"Linux cooked frames (tcpdump -i any) decode like Ethernet frames", layers.LinkTypeLinuxSLL,
+		{"Linux cooked frames (tcpdump -i any) decode like Ethernet frames", LinkLinuxSLL,
 			func(b []byte) []byte {
 				h := make([]byte, 16)
 				binary.BigEndian.PutUint16(h[2:], 772) // ARPHRD_LOOPBACK
@@ -254,7 +255,7 @@ func TestFileErrorsShowNamesLiterally(t *testing.T) {
 
 func TestWriterOutputReadsBack(t *testing.T) {
 	want := mustReadFile(t, "testdata/echo6.pcap")
-	path := rewrite(t, "testdata/echo6.pcap", layers.LinkTypeEthernet, func(b []byte) []byte { return b })
+	path := rewrite(t, "testdata/echo6.pcap", LinkEthernet, func(b []byte) []byte { return b })
 	got := mustReadFile(t, path)
 	if render(got) != render(want) {
 		t.Errorf("written file decodes differently:\n%s", render(got))

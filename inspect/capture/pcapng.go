@@ -64,7 +64,7 @@ type ngState struct {
 	section int              // 1 for the first section
 	ifaces  []ngIface        // described in the current section
 
-	link   uint32 // the link type read: the file's first interface's
+	link   uint32 // the file's first interface's link type
 	chosen bool   // whether link is known yet
 
 	unread      []ngUnread // packets passed over, by interface
@@ -76,13 +76,14 @@ type ngState struct {
 // ngIface is one interface of a section.
 type ngIface struct {
 	link   uint32
+	known  bool   // whether inspect decodes the link type
 	snap   uint32 // 0: no limit
 	units  uint64 // timestamp units per second (if_tsresol)
 	offset int64  // seconds added to every timestamp (if_tsoffset)
 }
 
 // ngUnread counts the packets of one interface that were not read
-// because its link type is not the one read.
+// because inspect cannot decode its link type.
 type ngUnread struct {
 	section, iface int
 	link           uint32
@@ -230,6 +231,7 @@ func (r *fileReader) ngInterface(start int64, h []byte, body int64) error {
 		return err
 	}
 	ifc := ngIface{link: uint32(ng.order.Uint16(b[0:2])), snap: ng.order.Uint32(b[4:8]), units: 1e6}
+	ifc.known = knownLink(LinkType(ifc.link))
 	id := len(ng.ifaces)
 	// The length is a multiple of 4 (see ngCheckLength), and so is
 	// every padded option, so rem always holds a whole option header.
@@ -278,8 +280,9 @@ func (r *fileReader) ngInterface(start int64, h []byte, body int64) error {
 }
 
 // ngPacket reads an enhanced, simple or obsolete packet block whose
-// first 8 bytes are in h. ok is false when the packet is of an interface
-// whose link type is not the one read: it is counted and passed over.
+// first 8 bytes are in h, and notes its interface's link type in
+// r.link. ok is false when the packet is of an interface whose link
+// type inspect cannot decode: it is counted and passed over.
 func (r *fileReader) ngPacket(start int64, typ uint32, h []byte, body int64) (data []byte, ts time.Time, wire int, ok bool, err error) {
 	ng := r.ng
 	length := ng.order.Uint32(h[4:8])
@@ -324,10 +327,11 @@ func (r *fileReader) ngPacket(start int64, typ uint32, h []byte, body int64) (da
 		return nil, ts, 0, false, r.fail(start, "a %s claims %d captured bytes of a %d-byte frame: the file is corrupt",
 			ngBlockName[typ], caplen, wireLen)
 	}
-	if ifc.link != ng.link {
+	if !ifc.known {
 		ng.countUnread(int(id), ifc.link)
 		return nil, ts, 0, false, r.ngSkip(body-fixed, start, length)
 	}
+	r.link = LinkType(ifc.link)
 	data = r.frame(caplen)
 	if err := r.ngRead(data, start, length); err != nil {
 		return nil, ts, 0, false, err
@@ -425,13 +429,13 @@ func (ng *ngState) unreadText() string {
 		if u.section > 1 {
 			where += fmt.Sprintf(" of section %d", u.section)
 		}
-		parts = append(parts, fmt.Sprintf("%d of %s, %s", u.packets, where, linkText(u.link)))
+		parts = append(parts, fmt.Sprintf("%d of %s, %s", u.packets, where, linkText(LinkType(u.link))))
 	}
 	if ng.unreadOther > 0 {
 		parts = append(parts, fmt.Sprintf("%d of other interfaces", ng.unreadOther))
 	}
-	return fmt.Sprintf("packets not read (%s): inspect reads one link type per file, "+
-		"the first interface's, here %s", strings.Join(parts, "; "), linkText(ng.link))
+	return fmt.Sprintf("packets not read (%s): inspect cannot decode "+
+		"their link type", strings.Join(parts, "; "))
 }
 
 // ngRead fills b from the file, as part of the block of the given

@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/gopacket/layers"
 	"golang.org/x/net/bpf"
 )
 
@@ -41,6 +40,7 @@ type Source struct {
 	name     string
 	r        frameReader
 	dec      *decoder
+	file     *fileReader // nil for a live source
 	snapLen  int
 	packets  atomic.Uint64
 	skipped  atomic.Uint64
@@ -67,7 +67,7 @@ func Live(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec, err := newDecoder(link)
+	dec, err := newDecoder(LinkType(link))
 	if err != nil {
 		r.close()
 		return nil, err
@@ -79,8 +79,11 @@ func Live(cfg Config) (*Source, error) {
 // Name returns the interface name or the file path.
 func (s *Source) Name() string { return s.name }
 
-// LinkType returns the link type of the frames, as a pcap file names it.
-func (s *Source) LinkType() layers.LinkType { return s.dec.link }
+// LinkType returns the link type of the frames, as a pcap file numbers
+// it. A pcapng file may hold frames of other link types too, one per
+// interface: each Packet's Link says which is its own. This is the
+// first interface's.
+func (s *Source) LinkType() LinkType { return s.dec.link }
 
 // SnapLen returns the largest number of bytes kept of a frame.
 func (s *Source) SnapLen() int { return s.snapLen }
@@ -91,7 +94,7 @@ func (s *Source) SnapLen() int { return s.snapLen }
 // not captured. Calling it with no ports delivers every TCP segment.
 func (s *Source) SetPorts(ports []int) {
 	s.dec.ports = ports
-	if _, ok := s.r.(*fileReader); ok {
+	if s.file != nil {
 		s.filter = ports
 	}
 }
@@ -113,7 +116,11 @@ func (s *Source) Next(p *Packet) error {
 			}
 			return err
 		}
-		if !s.dec.decode(frame, ts, wire, p) {
+		link := s.dec.link
+		if s.file != nil {
+			link = s.file.link
+		}
+		if !s.dec.decodeLink(link, frame, ts, wire, p) {
 			s.skipped.Add(1)
 			continue
 		}

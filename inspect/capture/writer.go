@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"os"
 
 	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
 	"github.com/socketlab/socketlab/inspect/visible"
@@ -18,30 +18,49 @@ import (
 // Writer writes packets to a pcap file that tcpdump and Wireshark open.
 // A Writer is used by one goroutine at a time.
 type Writer struct {
-	bw *bufio.Writer
-	pw *pcapgo.Writer
+	bw   *bufio.Writer
+	pw   *pcapgo.Writer
+	link LinkType
 }
+
+// ErrOtherLink is the error of WritePacket for a packet whose link type
+// is not the file's: a pcap file holds frames of one link type.
+var ErrOtherLink = errors.New("a pcap file holds frames of one link type")
 
 // NewWriter writes the pcap file header for frames of the given link
 // type and snap length (DefaultSnapLen when 0) and returns a Writer.
 // Call Flush when done.
-func NewWriter(w io.Writer, link layers.LinkType, snapLen int) (*Writer, error) {
+func NewWriter(w io.Writer, link LinkType, snapLen int) (*Writer, error) {
 	if snapLen <= 0 {
 		snapLen = DefaultSnapLen
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	pw := pcapgo.NewWriter(bw)
-	if err := pw.WriteFileHeader(uint32(snapLen), link); err != nil {
+	// The header, in the machine's byte order as libpcap writes it:
+	// magic, version 2.4, time zone and accuracy (0), snap length and
+	// link type, which pcapgo's header would cut to 8 bits.
+	var h [24]byte
+	binary.NativeEndian.PutUint32(h[0:], magicMicros)
+	binary.NativeEndian.PutUint16(h[4:], 2)
+	binary.NativeEndian.PutUint16(h[6:], 4)
+	binary.NativeEndian.PutUint32(h[16:], uint32(snapLen))
+	binary.NativeEndian.PutUint32(h[20:], uint32(link))
+	if _, err := bw.Write(h[:]); err != nil {
 		return nil, err
 	}
-	return &Writer{bw: bw, pw: pw}, nil
+	return &Writer{bw: bw, pw: pcapgo.NewWriter(bw), link: link}, nil
 }
 
 // WritePacket writes p's frame with its time and length on the wire.
-// Packets built by hand, without a Frame, are not written.
+// Packets built by hand, without a Frame, are not written. A packet of
+// another link type than the file's (a pcapng file may mix them) is
+// refused with an error that wraps ErrOtherLink.
 func (w *Writer) WritePacket(p *Packet) error {
 	if p.Frame == nil {
 		return nil
+	}
+	if p.Link != w.link {
+		return fmt.Errorf("packet %d is of %s, the file of %s: %w",
+			p.Index, linkText(p.Link), linkText(w.link), ErrOtherLink)
 	}
 	ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Frame), Length: max(p.WireLen, len(p.Frame))}
 	return w.pw.WritePacket(ci, p.Frame)
