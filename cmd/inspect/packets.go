@@ -146,7 +146,6 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	src.Close()
-	src.Next(&p) // lets the source free its ring (see Source.Close)
 	st := src.Stats()
 	if *read != "" {
 		fmt.Fprintf(stderr, "%d packets read from %s\n", n, visible.String(*read))

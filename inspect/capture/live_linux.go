@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -44,8 +45,10 @@ type liveReader struct {
 
 	loopback bool // drop outgoing copies: lo delivers every frame twice
 
-	ring     *ring       // the TPACKET_V3 ring, when the kernel gave one
-	stopping atomic.Bool // set by close; the reader then frees the ring
+	ring      *ring        // the TPACKET_V3 ring, when the kernel gave one
+	stopping  atomic.Bool  // set by close
+	ringState atomic.Int32 // ringIdle, ringReading or ringGone
+	ringMu    sync.Mutex   // held to detach the ring or to free it once detached
 
 	mu     sync.Mutex
 	drops  uint64
@@ -87,7 +90,7 @@ func openLive(cfg Config) (*liveReader, layers.LinkType, error) {
 			unix.Close(fd)
 		}
 	}()
-	filter, err := portFilter(link, cfg.Ports, cfg.SnapLen)
+	filter, err := kernelFilter(uint32(link), cfg)
 	if err != nil {
 		return nil, 0, fmt.Errorf("capture: %s: %w", cfg.Interface, err)
 	}
@@ -215,21 +218,60 @@ func (r *liveReader) next() ([]byte, time.Time, int, error) {
 	}
 }
 
+// The states of the ring, which say who may free it. While the reader
+// is in Next (ringReading), the reader frees it when it sees the source
+// closed. Between two calls of Next (ringIdle) the caller still reads
+// the last frame, so Close cannot free the ring: it detaches it instead
+// (ringGone), and the next call of Next, if one comes, frees the copy.
+const (
+	ringIdle int32 = iota
+	ringReading
+	ringGone
+)
+
 // nextRing returns the next frame from the ring, waiting in the
 // netpoller until the kernel hands a block over.
 func (r *liveReader) nextRing() ([]byte, time.Time, int, error) {
+	if !r.ringState.CompareAndSwap(ringIdle, ringReading) {
+		// Close detached the ring, or is detaching it.
+		r.ringMu.Lock()
+		r.ring.unmap()
+		r.ringMu.Unlock()
+		return nil, time.Time{}, 0, errSourceClosed
+	}
 	for {
 		if r.stopping.Load() {
 			r.ring.unmap()
+			r.ringState.Store(ringGone)
 			return nil, time.Time{}, 0, errSourceClosed
 		}
 		if frame, ts, wire, ok := r.ring.next(); ok {
+			r.ringState.Store(ringIdle)
+			// Close may have come while the state said reading, and
+			// left the ring to this goroutine.
+			if r.stopping.Load() {
+				r.detachRing()
+			}
 			return frame, ts, wire, nil
 		}
 		if err := r.rc.Read(r.ring.ready); err != nil {
 			r.ring.unmap()
+			r.ringState.Store(ringGone)
 			return nil, time.Time{}, 0, errSourceClosed
 		}
+	}
+}
+
+// detachRing detaches the ring if no one else has, and Next is not
+// running: once the source is closed, the kernel's ring is given back
+// without waiting for another call of Next.
+func (r *liveReader) detachRing() {
+	if r.ring != nil && r.ringState.CompareAndSwap(ringIdle, ringGone) {
+		r.ringMu.Lock()
+		defer r.ringMu.Unlock()
+		// If the copy cannot be made, the ring stays mapped until the
+		// next call of Next frees it, as it would have without detach.
+		r.ring.detach()
 	}
 }
 
@@ -278,6 +320,7 @@ func (r *liveReader) close() error {
 	}
 	r.closed = true
 	r.stopping.Store(true)
+	r.detachRing()
 	return r.f.Close()
 }
 
@@ -302,7 +345,17 @@ func linkTypeOf(name string) (layers.LinkType, error) {
 	return 0, fmt.Errorf("capture: %s has hardware type %d (ARPHRD), which inspect cannot decode; try -i lo", name, arphrd)
 }
 
-func htons(v uint16) uint16 { return v<<8 | v>>8 }
+// htons returns v as a socket field in network byte order holds it,
+// on a machine of either byte order.
+func htons(v uint16) uint16 { return toNetwork(binary.NativeEndian, v) }
+
+// toNetwork returns the number whose bytes, in the machine's byte order
+// (native), are v's in network (big-endian) order.
+func toNetwork(native binary.ByteOrder, v uint16) uint16 {
+	var b [2]byte
+	binary.BigEndian.PutUint16(b[:], v)
+	return native.Uint16(b[:])
+}
 
 // rcvbuf returns the socket's receive buffer size as the kernel reports
 // it (twice the size asked for, for its bookkeeping).

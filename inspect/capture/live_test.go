@@ -4,12 +4,20 @@ package capture
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // liveLo opens a capture on lo for ports, or skips the test when the
@@ -109,12 +117,18 @@ func finished(ps []Packet) bool {
 }
 
 func TestLiveLoopback(t *testing.T) {
-	t.Run("with the TPACKET_V3 ring", func(t *testing.T) { liveExchange(t, true) })
-	t.Run("with recvmmsg, as without a ring", func(t *testing.T) { liveExchange(t, false) })
+	t.Run("with the TPACKET_V3 ring", func(t *testing.T) { liveExchange(t, true, true) })
+	t.Run("with recvmmsg, as without a ring", func(t *testing.T) { liveExchange(t, false, false) })
+	t.Run("with recvmmsg when the ring is set up but cannot be mapped", func(t *testing.T) {
+		mmapRing = func(int, int64, int, int, int) ([]byte, error) { return nil, syscall.ENOMEM }
+		defer func() { mmapRing = unix.Mmap }()
+		liveExchange(t, true, false)
+	})
 }
 
-// liveExchange captures a short TCP session on lo and checks it.
-func liveExchange(t *testing.T, ring bool) {
+// liveExchange captures a short TCP session on lo and checks it. ring
+// says whether Live may ask for a ring, wantRing whether it gets one.
+func liveExchange(t *testing.T, ring, wantRing bool) {
 	useRing = ring
 	defer func() { useRing = true }()
 	marker := []byte("socketlab-marker-7f3a")
@@ -128,8 +142,8 @@ func liveExchange(t *testing.T, ring bool) {
 	if src.LinkType().String() != "Ethernet" {
 		t.Errorf("link type of lo = %v, want Ethernet", src.LinkType())
 	}
-	if got := src.r.(*liveReader).ring != nil; got != ring {
-		t.Errorf("reading from a ring: %v, want %v", got, ring)
+	if got := src.r.(*liveReader).ring != nil; got != wantRing {
+		t.Errorf("reading from a ring: %v, want %v", got, wantRing)
 	}
 	if n := src.r.(*liveReader).rcvbuf(); n < DefaultBufferBytes {
 		t.Errorf("receive buffer is %d bytes, want at least %d", n, DefaultBufferBytes)
@@ -217,5 +231,90 @@ func TestLiveCloseUnblocksNext(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Next still waits 5s after Close")
+	}
+}
+
+// mapping returns the line of /proc/self/maps for the mapping that
+// starts at addr, or "" when none does.
+func mapping(t testing.TB, addr uintptr) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := fmt.Sprintf("%x-", addr)
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.HasPrefix(line, prefix) {
+			return line
+		}
+	}
+	return ""
+}
+
+func TestLiveCloseGivesTheRingBack(t *testing.T) {
+	t.Run("Close with no Next after it unmaps the ring", func(t *testing.T) {
+		src := liveLo(t, 1)
+		rg := src.r.(*liveReader).ring
+		if rg == nil {
+			t.Skip("the kernel gave no ring")
+		}
+		addr := uintptr(unsafe.Pointer(&rg.mem[0]))
+		if m := mapping(t, addr); !strings.Contains(m, "socket:") {
+			t.Fatalf("before Close, the ring's mapping is %q, want the packet socket's", m)
+		}
+		src.Close()
+		if m := mapping(t, addr); strings.Contains(m, "socket:") {
+			t.Errorf("after Close, the packet socket is still mapped: %q", m)
+		}
+		var p Packet
+		if err := src.Next(&p); err != io.EOF {
+			t.Errorf("Next after Close = %v, want io.EOF", err)
+		}
+		if m := mapping(t, addr); m != "" {
+			t.Errorf("after Next, the ring's place is still mapped: %q", m)
+		}
+	})
+	t.Run("the packet read before Close stays readable after it", func(t *testing.T) {
+		marker := []byte("socketlab-close-marker")
+		port := listen(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			io.Copy(io.Discard, c)
+			c.Close()
+		})
+		src := liveLo(t, port)
+		c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write(marker); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		var p Packet
+		for !bytes.Equal(p.Payload, marker) {
+			if time.Now().After(deadline) {
+				t.Fatal("the marker was not captured in 10s")
+			}
+			if err := src.Next(&p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		src.Close()
+		if !bytes.Equal(p.Payload, marker) {
+			t.Errorf("after Close the payload reads %q, want %q", p.Payload, marker)
+		}
+	})
+}
+
+func TestHtonsOnEitherByteOrder(t *testing.T) {
+	// ETH_P_ALL (0x0003) as the socket field holds it: bytes 00 03.
+	for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+		v := toNetwork(order, unix.ETH_P_ALL)
+		b := make([]byte, 2)
+		order.PutUint16(b, v)
+		if b[0] != 0x00 || b[1] != 0x03 {
+			t.Errorf("%v: bytes % x, want 00 03", order, b)
+		}
 	}
 }

@@ -13,6 +13,9 @@ import (
 // block of the ring that is not full: the longest a lone packet waits.
 const ringBlockTimeout = 10 // milliseconds
 
+// mmapRing maps the ring; tests replace it to make mapping fail.
+var mmapRing = unix.Mmap
+
 // ring is a TPACKET_V3 receive ring: memory shared with the kernel,
 // made of blocks that the kernel fills with frames and hands over whole.
 // A reader wakes once per block instead of once per frame, and reads
@@ -50,8 +53,13 @@ func setupRing(fd, size, snapLen int) (*ring, error) {
 	if err := unix.SetsockoptTpacketReq3(fd, unix.SOL_PACKET, unix.PACKET_RX_RING, &req); err != nil {
 		return nil, fmt.Errorf("PACKET_RX_RING: %w", err)
 	}
-	mem, err := unix.Mmap(fd, 0, blocks*blockSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	mem, err := mmapRing(fd, 0, blocks*blockSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
+		// While the ring is set, the kernel puts every frame in it and
+		// none in the socket's queue, where recvmmsg reads: give it up.
+		if uerr := unix.SetsockoptTpacketReq3(fd, unix.SOL_PACKET, unix.PACKET_RX_RING, &unix.TpacketReq3{}); uerr != nil {
+			return nil, fmt.Errorf("mapping the ring: %w; then giving it up: %w", err, uerr)
+		}
 		return nil, fmt.Errorf("mapping the ring: %w", err)
 	}
 	r := &ring{mem: mem, blockSize: blockSize, blocks: blocks, release: -1}
@@ -113,4 +121,27 @@ func (r *ring) unmap() {
 		unix.Munmap(r.mem)
 		r.mem = nil
 	}
+}
+
+// detach gives the ring's memory back to the kernel while keeping the
+// frames handed out readable: it puts a private copy of the ring in its
+// place, at the same address, in one step (mremap), so a reader in
+// another goroutine sees the same bytes before and after. The copy is
+// freed by unmap, like the ring.
+func (r *ring) detach() error {
+	if r.mem == nil {
+		return nil // freed already
+	}
+	n := uintptr(len(r.mem))
+	cp, err := unix.MmapPtr(-1, 0, nil, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return fmt.Errorf("copying the ring: %w", err)
+	}
+	copy(unsafe.Slice((*byte)(cp), n), r.mem)
+	_, err = unix.MremapPtr(cp, n, unsafe.Pointer(&r.mem[0]), n, unix.MREMAP_MAYMOVE|unix.MREMAP_FIXED)
+	if err != nil {
+		unix.MunmapPtr(cp, n)
+		return fmt.Errorf("putting the copy in the ring's place: %w", err)
+	}
+	return nil
 }

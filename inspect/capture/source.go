@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/net/bpf"
+
+	"github.com/socketlab/socketlab/inspect/filter"
 )
 
 // The defaults Live uses for a zero Config field.
@@ -21,6 +23,11 @@ type Config struct {
 	Ports       []int  // TCP ports to keep; every TCP segment when empty
 	SnapLen     int    // bytes kept of each frame; DefaultSnapLen when 0
 	BufferBytes int    // socket receive buffer; DefaultBufferBytes when 0
+
+	// Filter is a tcpdump expression the kernel applies too: the
+	// socket keeps the TCP segments of Ports that it keeps. Nil keeps
+	// every segment of Ports.
+	Filter *filter.Expr
 }
 
 // errSourceClosed ends a read interrupted by Close.
@@ -45,6 +52,7 @@ type Source struct {
 	packets  atomic.Uint64
 	skipped  atomic.Uint64
 	filter   []int // user-space port filter (files only)
+	match    *filter.Matcher // user-space expression filter (files only)
 	closed   atomic.Bool
 	snapshot atomic.Pointer[Stats]
 }
@@ -120,7 +128,7 @@ func (s *Source) Next(p *Packet) error {
 		if s.file != nil {
 			link = s.file.link
 		}
-		if !s.dec.decodeLink(link, frame, ts, wire, p) {
+		if !s.keep(link, frame) || !s.dec.decodeLink(link, frame, ts, wire, p) {
 			s.skipped.Add(1)
 			continue
 		}
@@ -143,12 +151,13 @@ func (s *Source) Stats() Stats {
 	return Stats{Packets: s.packets.Load(), Drops: s.r.stats(), Skipped: s.skipped.Load()}
 }
 
-// Close stops the source: a Next waiting for a packet returns io.EOF.
-// Stats keeps reporting the final counts. A live source on Linux reads
-// from memory shared with the kernel, which only the reading goroutine
-// may free, since packets point into it: it is freed when Next returns
-// io.EOF, so a reader that stops early should call Next once more after
-// Close.
+// Close stops the source: a Next waiting for a packet returns io.EOF,
+// and so does every later call. Stats keeps reporting the final counts.
+// A live source on Linux reads from memory shared with the kernel (a
+// ring); Close gives it back at once. The packet the last Next filled
+// stays readable after Close, even while Close runs in another
+// goroutine: the ring is replaced by a copy of itself, which the next
+// call of Next frees.
 func (s *Source) Close() error {
 	if s.closed.Swap(true) {
 		return nil
