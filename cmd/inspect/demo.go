@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/socketlab/socketlab/inspect/app"
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/demo"
 	"github.com/socketlab/socketlab/inspect/tap"
@@ -111,14 +112,14 @@ func demoTUI(ctx context.Context, d *demo.Demo, cfg demoConfig, stdout, stderr i
 		<-watched
 	}()
 	f := d.Filter()
-	return runTUIConfigWith(ctx, tuiConfig{
+	return app.Run(ctx, app.Config{
 		Ports:    f.Ports,
 		Paths:    f.Paths,
 		Contrast: cfg.contrast,
 		Compare:  cfg.compare,
-		Taps: []tuiTap{{Listen: d.TapPath(), To: d.Path(),
+		Taps: []app.Tap{{Listen: d.TapPath(), To: d.Path(),
 			Events: d.TapEvents(4096)}},
-	}, stdout, stderr, env)
+	}, stdout, env.app())
 }
 
 // demoPlain prints where the demo runs, then its log until it stops.

@@ -242,14 +242,35 @@ func (b *Batcher) Run(ctx context.Context, tick <-chan time.Time, apply func(*Ba
 			return
 		case <-tick:
 		}
-		t := b.take()
-		if t == nil {
-			continue
-		}
-		apply(t)
-		t.reset()
-		b.mu.Lock()
-		b.spare = t
-		b.mu.Unlock()
+		b.Flush(apply)
 	}
+}
+
+// Flush calls apply with the pending batch, if anything is pending, and
+// reports whether it did. apply owns the batch until it returns. Flush
+// is for a loop of one's own in place of Run; one goroutine at a time
+// may call it.
+func (b *Batcher) Flush(apply func(*Batch)) bool {
+	t := b.take()
+	if t == nil {
+		return false
+	}
+	apply(t)
+	t.reset()
+	b.mu.Lock()
+	b.spare = t
+	b.mu.Unlock()
+	return true
+}
+
+// AddSkipped counts n packets that a source passed over without handing
+// them to the Batcher, because the UI was behind: the status bar counts
+// them as not listed.
+func (b *Batcher) AddSkipped(n uint64) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.cur.Skipped += n
+	b.mu.Unlock()
 }

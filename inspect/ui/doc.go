@@ -32,15 +32,15 @@
 // A typical program wires it like this:
 //
 //	u := ui.New(ui.Options{...})
-//	app := tview.NewApplication().SetRoot(u, true)
 //	b := ui.NewBatcher(size, 0)
 //	go source(b) // calls b.AddPackets, b.SetSockets, …
-//	go b.Run(ctx, time.NewTicker(ui.FrameInterval).C, func(batch *ui.Batch) {
-//		app.QueueUpdateDraw(func() { u.Apply(batch) })
+//	err := u.Run(ctx, ui.RunEnv{}, func(ctx context.Context, apply func(*ui.Batch)) {
+//		b.Run(ctx, time.NewTicker(ui.FrameInterval).C, apply)
 //	})
-//	app.Run()
 //
-// cmd/inspect's tui.go is the real wiring, including a clean stop.
+// Run owns the tview application and stops it cleanly. Package app is
+// the real wiring: a capture store that the reader fills without waiting
+// for the screen, the sockets, the taps, and the stop sequence.
 //
 // Unless stated otherwise, methods of Model, UI and the views must be
 // called on the UI goroutine (inside QueueUpdate or an input handler).

@@ -75,9 +75,6 @@ func (u *UI) runeKey(r rune) bool {
 		u.input.Focus(nil)
 	case ' ':
 		u.m.SetPaused(!u.m.paused)
-		if !u.m.paused {
-			u.m.message = "resumed; packets that arrived while paused are not listed"
-		}
 	case 'c':
 		u.m.Clear()
 		u.m.message = "cleared"
@@ -142,23 +139,4 @@ func (u *UI) escape() {
 	case len(u.m.filter) > 0:
 		u.m.SetFilter("")
 	}
-}
-
-// save hands the packets kept to Save and reports the result.
-func (u *UI) save() {
-	if u.Save == nil {
-		u.m.message = "saving is not available in this build"
-		return
-	}
-	ps := u.m.Packets()
-	if len(ps) == 0 {
-		u.m.message = "nothing to save yet"
-		return
-	}
-	path, err := u.Save(ps)
-	if err != nil {
-		u.m.message = "save failed: " + err.Error()
-		return
-	}
-	u.m.message = "saved " + plural(len(ps), "packet") + " to " + path
 }

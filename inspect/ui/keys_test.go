@@ -133,7 +133,7 @@ func TestKeys(t *testing.T) {
 		}
 	})
 
-	t.Run("space pauses the list and counts what it held back", func(t *testing.T) {
+	t.Run("space pauses the list, holds what arrives and lists it on resume", func(t *testing.T) {
 		u := fullUI(t)
 		press(u, key(tcell.KeyRune, ' '))
 		u.m.AddPackets(conversation()[:3])
@@ -144,9 +144,37 @@ func TestKeys(t *testing.T) {
 			t.Errorf("status bar does not say paused:\n%s", got)
 		}
 		press(u, key(tcell.KeyRune, ' '))
+		if u.m.Len() != 13 || u.m.held != 0 {
+			t.Errorf("resumed: %d listed, %d held; want 13, 0", u.m.Len(), u.m.held)
+		}
+		handshakes := 0
+		for i := 0; i < u.m.Len(); i++ {
+			if u.m.at(i).p.Index <= 3 {
+				handshakes++
+			}
+		}
+		if handshakes != 6 {
+			t.Errorf("%d handshake packets listed after resume, want 6 (3 held)", handshakes)
+		}
+		if !strings.Contains(u.m.message, "3 packets") {
+			t.Errorf("resume message %q does not count the packets held", u.m.message)
+		}
 		u.m.AddPackets(conversation()[:1])
-		if u.m.Len() != 11 {
-			t.Errorf("resumed: %d listed, want 11", u.m.Len())
+		if u.m.Len() != 14 {
+			t.Errorf("resumed: %d listed, want 14", u.m.Len())
+		}
+	})
+
+	t.Run("a pause holds as many packets as the ring and counts the rest", func(t *testing.T) {
+		u := New(Options{RingSize: 4})
+		press(u, key(tcell.KeyRune, ' '))
+		u.m.AddPackets(conversation())
+		press(u, key(tcell.KeyRune, ' '))
+		if u.m.Len() != 4 || u.m.at(0).p.Index != 7 || u.m.at(3).p.Index != 10 {
+			t.Errorf("resumed: %d listed, want the 4 newest", u.m.Len())
+		}
+		if !strings.Contains(u.m.message, "6 before them did not fit") {
+			t.Errorf("resume message %q does not count what did not fit", u.m.message)
 		}
 	})
 
@@ -161,21 +189,36 @@ func TestKeys(t *testing.T) {
 		}
 	})
 
-	t.Run("w hands the packets kept to Save and shows where they went", func(t *testing.T) {
+	t.Run("w hands the saving to Save and shows where the packets went", func(t *testing.T) {
 		u := fullUI(t)
-		var saved int
-		u.Save = func(ps []capture.Packet) (string, error) {
-			saved = len(ps)
-			return "/tmp/inspect-1.pcap", nil
+		u.Save = func() (Saved, error) {
+			return Saved{Path: "/tmp/inspect-1.pcap", Packets: 10, Captured: 10}, nil
 		}
 		press(u, key(tcell.KeyRune, 'w'))
-		if saved != 10 || u.m.message != "saved 10 packets to /tmp/inspect-1.pcap" {
-			t.Errorf("saved %d, message %q", saved, u.m.message)
+		if u.m.message != "saved 10 packets to /tmp/inspect-1.pcap" {
+			t.Errorf("message %q", u.m.message)
 		}
-		u.Save = func([]capture.Packet) (string, error) { return "", errors.New("disk full") }
+		u.Save = func() (Saved, error) {
+			return Saved{Path: "/tmp/inspect-2.pcap", Packets: 10, Captured: 25}, nil
+		}
+		press(u, key(tcell.KeyRune, 'w'))
+		if !strings.Contains(u.m.message, "15 older ones") {
+			t.Errorf("message %q does not say 15 were no longer kept", u.m.message)
+		}
+		u.Save = func() (Saved, error) { return Saved{}, errors.New("disk full") }
 		press(u, key(tcell.KeyRune, 'w'))
 		if u.m.message != "save failed: disk full" {
 			t.Errorf("message %q", u.m.message)
+		}
+	})
+
+	t.Run("w with capture off says why there is nothing to save", func(t *testing.T) {
+		u := New(Options{})
+		u.m.SetStatus(Status{Source: "live lo", Capture: "capture off: no CAP_NET_RAW",
+			Problem: "capture is off (no CAP_NET_RAW): sudo setcap cap_net_raw+ep /bin/inspect"})
+		press(u, key(tcell.KeyRune, 'w'))
+		if !strings.Contains(u.m.message, "no CAP_NET_RAW") || strings.Contains(u.m.message, "build") {
+			t.Errorf("message %q does not say that capture is off", u.m.message)
 		}
 	})
 

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/socketlab/socketlab/inspect/analysis"
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/sockets"
 )
@@ -101,8 +102,9 @@ type Model struct {
 	pktRows uint64 // captured packets added to the ring
 	first   time.Time
 
-	conns   map[connKey]*connState
-	streams map[connKey]*streamBuf
+	conns    map[connKey]*connState
+	analysis *analysis.Analyzer // notes and directions of packets
+	streams  map[connKey]*streamBuf
 
 	sockets     sockets.Snapshot
 	shown       []sockets.Socket // sockets matching the filter
@@ -125,6 +127,8 @@ type Model struct {
 	selected uint64 // seq of the selected packet, 0 for none
 	follow   bool   // keep the newest packet selected
 	message  string // the latest action's result, for the status bar
+
+	holding holding // what arrived while paused, listed on resume
 }
 
 // NewModel returns an empty model.
@@ -135,6 +139,8 @@ func NewModel(opt Options) *Model {
 		nextSeq: 1,
 		follow:  true,
 		conns:   make(map[connKey]*connState),
+		analysis: analysis.New(analysis.Config{Ports: opt.ServerPorts,
+			MaxConns: maxConns}),
 		streams: make(map[connKey]*streamBuf),
 	}
 }
@@ -145,6 +151,7 @@ func (m *Model) AddPackets(ps []capture.Packet) {
 		m.seen++
 		if m.paused {
 			m.held++
+			m.hold(&ps[i], nil)
 			continue
 		}
 		m.push(&ps[i])
@@ -196,11 +203,13 @@ func (m *Model) pushRow(p *capture.Packet) *row {
 	return r
 }
 
-// learn works out the direction and the note of r from its connection.
+// learn works out the direction and the note of r with the analysis,
+// and records the connection's client.
 func (m *Model) learn(r *row) {
 	p := &r.p
+	res := m.analysis.Analyze(p)
+	r.note, r.step = res.Note, stepOf(res.Step)
 	if p.Malformed != "" {
-		r.note, r.step = "malformed: "+p.Malformed, stepReset
 		return
 	}
 	r.key = keyOf(p.Src, p.Dst)
@@ -209,24 +218,15 @@ func (m *Model) learn(r *row) {
 		if len(m.conns) >= maxConns {
 			m.pruneConns()
 		}
-		c = &connState{client: unmap(guessClient(p.Src, p.Dst, m.opt.ServerPorts))}
+		c = &connState{}
 		m.conns[r.key] = c
 	}
-	if p.Flags&(capture.SYN|capture.ACK) == capture.SYN {
-		c.client, c.known = unmap(p.Src), true
-	}
 	c.lastTouched = r.seq
-	switch {
-	case p.Dir == capture.ClientToServer:
-		c.client = unmap(p.Src)
-	case p.Dir == capture.ServerToClient:
+	r.dir = res.Dir
+	c.client = unmap(p.Src)
+	if r.dir == capture.ServerToClient {
 		c.client = unmap(p.Dst)
 	}
-	r.dir = capture.ServerToClient
-	if unmap(p.Src) == c.client {
-		r.dir = capture.ClientToServer
-	}
-	r.note, r.step = c.observe(p, r.dir)
 }
 
 // pruneConns forgets connections with no packet left in the ring, and
@@ -377,6 +377,7 @@ func (m *Model) Clear() {
 	m.visible = m.visible[:0]
 	m.selected, m.follow = 0, true
 	clear(m.conns)
+	m.analysis = analysis.New(analysis.Config{Ports: m.opt.ServerPorts, MaxConns: maxConns})
 	clear(m.streams)
 }
 
@@ -387,8 +388,15 @@ func (m *Model) SetCompare(on bool) { m.compare = on }
 // Compare reports whether the compare view is shown.
 func (m *Model) Compare() bool { return m.compare }
 
-// SetPaused stops or restarts adding packets to the ring.
-func (m *Model) SetPaused(p bool) { m.paused = p }
+// SetPaused stops or restarts adding packets to the ring. While paused,
+// what arrives is held (see holding) and listed on resume, which the
+// status bar then reports.
+func (m *Model) SetPaused(p bool) {
+	if m.paused && !p {
+		m.message = m.release()
+	}
+	m.paused = p
+}
 
 // Paused reports whether the model is paused.
 func (m *Model) Paused() bool { return m.paused }

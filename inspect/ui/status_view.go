@@ -29,9 +29,11 @@ func newStatusView(m *Model, input *tview.InputField) *statusView {
 func (v *statusView) line1() []string {
 	m := v.m
 	st := m.status
-	seen := plural(int(m.seen), "packet") + " seen"
+	// The source counts every packet it delivered, listed or not.
+	n := int(max(m.seen, m.stats.Packets))
+	seen := plural(n, "packet") + " seen"
 	if m.tapSeen > 0 {
-		seen = plural(int(m.seen), "packet") + " + " + plural(int(m.tapSeen), "tap event") + " seen"
+		seen = plural(n, "packet") + " + " + plural(int(m.tapSeen), "tap event") + " seen"
 	}
 	seg := []string{orDash(st.Source), orDash(st.Filter), seen,
 		fmt.Sprintf("%d kernel drops", m.stats.Drops)}
@@ -43,7 +45,7 @@ func (v *statusView) line1() []string {
 	}
 	seg = append(seg, orDash(st.Capture))
 	if m.skipped > 0 {
-		seg = append(seg, fmt.Sprintf("%d not shown (UI behind)", m.skipped))
+		seg = append(seg, fmt.Sprintf("%d not listed (UI behind)", m.skipped))
 	}
 	if m.paused {
 		seg = append(seg, fmt.Sprintf("PAUSED (%d held back)", m.held))

@@ -45,6 +45,7 @@ func (m *Model) AddTapEvents(evs []TapEvent) {
 		m.tapLost += ev.Dropped
 		if m.paused {
 			m.held++
+			m.hold(nil, ev)
 			continue
 		}
 		m.pushTap(ev)

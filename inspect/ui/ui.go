@@ -6,7 +6,6 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
-	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/visible"
 )
 
@@ -53,9 +52,10 @@ type UI struct {
 
 	// Quit is called on q and Ctrl-C; it should stop the application.
 	Quit func()
-	// Save is called on w with the packets kept (oldest first). It
-	// returns the path written or why it could not.
-	Save func(ps []capture.Packet) (path string, err error)
+	// Save is called on w. It saves every packet captured that is still
+	// kept, listed or not, and says where; nil when there is no packet
+	// source, and then w says why.
+	Save func() (Saved, error)
 }
 
 // paneView is what the UI needs of each pane.

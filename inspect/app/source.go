@@ -1,0 +1,148 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/socketlab/socketlab/inspect/capture"
+	"github.com/socketlab/socketlab/inspect/sockets"
+	"github.com/socketlab/socketlab/inspect/tap"
+	"github.com/socketlab/socketlab/inspect/ui"
+)
+
+// socketsEvery is how often the UI reads the socket table: often enough
+// that a socket seen in a class shows on the screen within a second.
+const socketsEvery = 500 * time.Millisecond
+
+// Source is what Run reads packets from: a *capture.Source, live or a
+// file. Next fills p with the next packet, borrowing its bytes until the
+// next call, and returns io.EOF once the source is closed or a file
+// ends; Close wakes a Next that waits.
+type Source interface {
+	Next(p *capture.Packet) error
+	Stats() capture.Stats
+	Close() error
+	LinkType() capture.LinkType
+	SnapLen() int
+	// Unread says what of a file was not read, or "".
+	Unread() string
+}
+
+var _ Source = (*capture.Source)(nil)
+
+// open opens the pcap file or the live capture. Without the capture
+// privilege it returns no source and a status that says how to get it:
+// the UI still shows the socket table.
+func open(cfg Config) (Source, ui.Status, error) {
+	st := ui.Status{Filter: filterText(cfg)}
+	if cfg.File != "" {
+		src, err := capture.OpenFile(cfg.File)
+		if err != nil {
+			return nil, st, err
+		}
+		if !cfg.All {
+			src.SetPorts(cfg.Ports)
+		}
+		st.Source, st.Capture, st.File = "file "+cfg.File, "reading", true
+		st.LinkType = src.LinkType().String()
+		return src, st, nil
+	}
+	st.Source = "live " + cfg.Iface
+	var ports []int
+	if !cfg.All {
+		ports = cfg.Ports
+	}
+	src, err := capture.Live(capture.Config{Interface: cfg.Iface, Ports: ports})
+	switch {
+	case errors.Is(err, capture.ErrPermission):
+		st.Capture = "capture off: no CAP_NET_RAW"
+		st.Problem = "capture is off (no CAP_NET_RAW): " + capture.SetcapCommand() +
+			", or sudo; `go run` loses it — see docs/inspect.md"
+		st.Help = capture.PermissionHelp()
+		return nil, st, nil
+	case err != nil:
+		return nil, st, err
+	}
+	st.Capture, st.LinkType = "capturing", src.LinkType().String()
+	return src, st, nil
+}
+
+// readPackets copies every packet of src into s until src ends or is
+// closed. A live capture never waits for the UI: the store forgets its
+// oldest packets instead, since the kernel would drop new ones. A file
+// waits for the flusher, so that the UI lists every packet. At the end it
+// hands b the final counters and status, and returns the error that
+// stopped src, if one did: a broken file, a capture that failed.
+func readPackets(ctx context.Context, src Source, s *store, b *ui.Batcher, st ui.Status) error {
+	var p capture.Packet
+	for {
+		if st.File {
+			s.waitRoom(ctx)
+		}
+		err := src.Next(&p)
+		if err != nil {
+			switch {
+			case errors.Is(err, io.EOF) && st.File:
+				st.Capture, st.Done = "end of file", true
+				st.Problem = src.Unread()
+				err = nil
+			case errors.Is(err, io.EOF):
+				return nil // closed: the UI is stopping
+			default:
+				st.Capture, st.Problem, st.Done = "stopped", err.Error(), true
+			}
+			b.SetStats(src.Stats())
+			b.SetStatus(st)
+			return err
+		}
+		s.add(&p)
+	}
+}
+
+// pollSockets reads the socket table, and the capture's counters, until
+// ctx is done. It passes them on only when they changed, so that an idle
+// screen is not redrawn.
+func pollSockets(ctx context.Context, b *ui.Batcher, f sockets.Filter, src Source) {
+	t := time.NewTicker(socketsEvery)
+	defer t.Stop()
+	var last []sockets.Socket
+	var lastStats capture.Stats
+	for first := true; ; first = false {
+		if snap, err := sockets.Read(f); err == nil && (first || !slices.Equal(snap.Sockets, last)) {
+			b.SetSockets(snap)
+			last = snap.Sockets
+		}
+		if src != nil {
+			if st := src.Stats(); st != lastStats {
+				b.SetStats(st)
+				lastStats = st
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// readTap hands the events of one tap to b until events is closed or ctx
+// is done.
+func readTap(ctx context.Context, name string, events <-chan tap.Event, b *ui.Batcher) {
+	var one [1]ui.TapEvent
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			one[0] = ui.TapEvent{Tap: name, Event: ev}
+			b.AddTapEvents(one[:])
+		}
+	}
+}
