@@ -20,6 +20,7 @@ import (
 	"github.com/rivo/tview"
 	"go.uber.org/goleak"
 
+	"github.com/socketlab/socketlab/inspect/app"
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/tap"
 	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
@@ -147,10 +148,10 @@ func startTUI(t testing.TB, args ...string) *tuiRun {
 
 // startTUIConfig runs the TUI on cfg, as another command would, on a
 // 160×45 simulation screen.
-func startTUIConfig(t testing.TB, cfg tuiConfig) *tuiRun {
+func startTUIConfig(t testing.TB, cfg app.Config) *tuiRun {
 	t.Helper()
 	return startTUIFunc(t, func(ctx context.Context, env tuiEnv) error {
-		return runTUIConfigWith(ctx, cfg, io.Discard, io.Discard, env)
+		return app.Run(ctx, cfg, io.Discard, env.app())
 	})
 }
 
@@ -367,47 +368,6 @@ func TestTUIReadsARecording(t *testing.T) {
 	goleak.VerifyNone(t, opt)
 }
 
-func TestSavedPcapReadsBack(t *testing.T) {
-	src, err := capture.OpenFile(filepath.Join("..", "..", "inspect", "ui", "testdata", "lab06-chat.pcap"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ps []capture.Packet
-	for {
-		var p capture.Packet
-		if err := src.Next(&p); err != nil {
-			break
-		}
-		ps = append(ps, p.Copy())
-	}
-	link, snap := src.LinkType(), src.SnapLen()
-	src.Close()
-
-	t.Chdir(t.TempDir())
-	path, err := tuiSavePcap(link, snap, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := capture.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer back.Close()
-	n := 0
-	for ; ; n++ {
-		var p capture.Packet
-		if err := back.Next(&p); err != nil {
-			break
-		}
-		if n < len(ps) && (!bytes.Equal(p.Payload, ps[n].Payload) || p.Flags != ps[n].Flags) {
-			t.Errorf("packet %d differs after saving", n+1)
-		}
-	}
-	if n != len(ps) || n != 24 {
-		t.Errorf("read back %d packets of %d saved, want 24", n, len(ps))
-	}
-}
-
 func TestTUITapFlags(t *testing.T) {
 	cases := []struct {
 		name string
@@ -427,17 +387,10 @@ func TestTUITapFlags(t *testing.T) {
 	t.Run("taps may be repeated, with paths or host:port", func(t *testing.T) {
 		cfg, err := parseTUIFlags([]string{"-tap", "/tmp/a.sock=/tmp/b.sock",
 			"-tap", "127.0.0.1:4000=127.0.0.1:3008", "-contrast", "-compare"}, io.Discard)
-		want := []tuiTap{{Listen: "/tmp/a.sock", To: "/tmp/b.sock"},
+		want := []app.Tap{{Listen: "/tmp/a.sock", To: "/tmp/b.sock"},
 			{Listen: "127.0.0.1:4000", To: "127.0.0.1:3008"}}
 		if err != nil || fmt.Sprint(cfg.Taps) != fmt.Sprint(want) || !cfg.Contrast || !cfg.Compare {
 			t.Errorf("cfg %+v, err %v", cfg, err)
-		}
-	})
-	t.Run("the socket table watches the taps' paths and ports", func(t *testing.T) {
-		f := tuiSocketFilter(tuiConfig{Ports: []int{3008}, Paths: []string{"/tmp/b.sock"},
-			Taps: []tuiTap{{Listen: "/tmp/a.sock", To: "/tmp/b.sock"}, {Listen: ":4000", To: "127.0.0.1:3008"}}})
-		if fmt.Sprint(f.Ports) != "[3008 4000]" || fmt.Sprint(f.Paths) != "[/tmp/b.sock /tmp/a.sock]" {
-			t.Errorf("filter %+v", f)
 		}
 	})
 	t.Run("a tap that cannot listen is an error before the screen opens", func(t *testing.T) {
@@ -550,9 +503,9 @@ func TestTUIRelaysATap(t *testing.T) {
 func TestTUIShowsTapEventsFromAnotherRelay(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	events := make(chan tap.Event, 4)
-	r := startTUIConfig(t, tuiConfig{Ports: []int{1}, Paths: []string{"/nonexistent/chat.sock"},
+	r := startTUIConfig(t, app.Config{Ports: []int{1}, Paths: []string{"/nonexistent/chat.sock"},
 		Contrast: true, Compare: true,
-		Taps: []tuiTap{{Listen: "/nonexistent/tap.sock", To: "/nonexistent/chat.sock", Events: events}}})
+		Taps: []app.Tap{{Listen: "/nonexistent/tap.sock", To: "/nonexistent/chat.sock", Events: events}}})
 	app := <-r.app
 	r.waitFor(app, "Compare: TCP beside IPC", "IPC: no tap connection yet")
 	now := time.Now()
@@ -652,32 +605,11 @@ func TestTUIShowsPacketsNotRead(t *testing.T) {
 	})
 }
 
-func TestTUITapHint(t *testing.T) {
-	cases := []struct {
-		name string
-		cfg  tuiConfig
-		want string
-	}{
-		{"the tap the UI runs, on a socket path", tuiConfig{Paths: []string{"/srv/chat.sock"},
-			Taps: []tuiTap{{Listen: "127.0.0.1:4000", To: "127.0.0.1:3008"},
-				{Listen: "/srv/tap.sock", To: "/srv/chat.sock"}}}, "/srv/tap.sock=/srv/chat.sock"},
-		{"else a tap beside the first path watched", tuiConfig{Paths: []string{"/srv/a/chat.sock", "/srv/b.sock"}},
-			"/srv/a/tap.sock=/srv/a/chat.sock"},
-		{"none without a path", tuiConfig{Ports: []int{3008}}, ""},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := tuiTapHint(c.cfg); got != c.want {
-				t.Errorf("tuiTapHint(%+v) = %q, want %q", c.cfg, got, c.want)
-			}
-		})
-	}
-	t.Run("the UI opens without a path to watch", func(t *testing.T) {
-		r := startTUIConfig(t, tuiConfig{Ports: []int{1}, File: packetsRecording, Compare: true})
-		app := <-r.app
-		r.waitFor(app, "Compare: TCP beside IPC", "inspect -tap TAP.sock=SERVER.sock")
-		r.cancel()
-	})
+func TestTUICompareHintWithoutAPath(t *testing.T) {
+	r := startTUIConfig(t, app.Config{Ports: []int{1}, File: packetsRecording, Compare: true})
+	a := <-r.app
+	r.waitFor(a, "Compare: TCP beside IPC", "inspect -tap TAP.sock=SERVER.sock")
+	r.cancel()
 }
 
 func TestSudoWatchesTheLearnersPaths(t *testing.T) {

@@ -5,7 +5,48 @@ import (
 
 	"github.com/google/gopacket/layers"
 	"golang.org/x/net/bpf"
+
+	"github.com/socketlab/socketlab/inspect/filter"
 )
+
+// kernelFilter returns the program a live capture attaches to its
+// socket: the port filter alone when cfg has no expression, else the
+// TCP segments of cfg.Ports (of any port when there are none) that the
+// expression keeps, as tcpdump would compile "(tcp port P or …) and
+// (EXPR)".
+func kernelFilter(link uint32, cfg Config) ([]bpf.RawInstruction, error) {
+	if cfg.Filter.Empty() {
+		return portFilter(layers.LinkType(link), cfg.Ports, cfg.SnapLen)
+	}
+	ports := filter.TCPPorts(cfg.Ports)
+	if ports == nil {
+		ports = tcpOnly
+	}
+	return filter.And(ports, cfg.Filter).Assemble(link, uint32(cfg.SnapLen))
+}
+
+// tcpOnly keeps the TCP segments, the only frames a Source delivers.
+var tcpOnly, _ = filter.Parse("tcp")
+
+// SetFilter makes a file source deliver only the frames e keeps, run in
+// user space with x/net/bpf's VM; nil delivers every frame again. A
+// live source applies its Config.Filter in the kernel instead, and
+// SetFilter does nothing on it. Call it from the goroutine that calls
+// Next.
+func (s *Source) SetFilter(e *filter.Expr) {
+	if s.file == nil {
+		return
+	}
+	s.match = nil
+	if !e.Empty() {
+		s.match = filter.NewMatcher(e)
+	}
+}
+
+// keep reports whether the frame passes the user-space filter.
+func (s *Source) keep(link LinkType, frame []byte) bool {
+	return s.match == nil || s.match.Match(uint32(link), frame)
+}
 
 // portFilter returns the classic BPF program that keeps the TCP segments
 // of IPv4 and IPv6 to or from any of ports, and at most snapLen bytes of

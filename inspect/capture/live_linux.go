@@ -90,7 +90,7 @@ func openLive(cfg Config) (*liveReader, layers.LinkType, error) {
 			unix.Close(fd)
 		}
 	}()
-	filter, err := portFilter(link, cfg.Ports, cfg.SnapLen)
+	filter, err := kernelFilter(uint32(link), cfg)
 	if err != nil {
 		return nil, 0, fmt.Errorf("capture: %s: %w", cfg.Interface, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/net/bpf"
+
+	"github.com/socketlab/socketlab/inspect/filter"
 )
 
 // The defaults Live uses for a zero Config field.
@@ -21,6 +23,11 @@ type Config struct {
 	Ports       []int  // TCP ports to keep; every TCP segment when empty
 	SnapLen     int    // bytes kept of each frame; DefaultSnapLen when 0
 	BufferBytes int    // socket receive buffer; DefaultBufferBytes when 0
+
+	// Filter is a tcpdump expression the kernel applies too: the
+	// socket keeps the TCP segments of Ports that it keeps. Nil keeps
+	// every segment of Ports.
+	Filter *filter.Expr
 }
 
 // errSourceClosed ends a read interrupted by Close.
@@ -44,7 +51,8 @@ type Source struct {
 	snapLen  int
 	packets  atomic.Uint64
 	skipped  atomic.Uint64
-	filter   []int // user-space port filter (files only)
+	filter   []int           // user-space port filter (files only)
+	match    *filter.Matcher // user-space expression filter (files only)
 	closed   atomic.Bool
 	snapshot atomic.Pointer[Stats]
 }
@@ -120,7 +128,7 @@ func (s *Source) Next(p *Packet) error {
 		if s.file != nil {
 			link = s.file.link
 		}
-		if !s.dec.decodeLink(link, frame, ts, wire, p) {
+		if !s.keep(link, frame) || !s.dec.decodeLink(link, frame, ts, wire, p) {
 			s.skipped.Add(1)
 			continue
 		}
