@@ -399,7 +399,7 @@ func TestServerLogsClientNamesQuoted(t *testing.T) {
 		// system says so (Linux does).
 		waitUnread(t, conn)
 		conn.Close()
-		logs.waitFor(t, fmt.Sprintf("is User %d\n", i+1))
+		logs.waitFor(t, fmt.Sprintf("is User %d", i+1))
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)

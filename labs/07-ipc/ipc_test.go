@@ -168,8 +168,8 @@ func TestChatOverUnix(t *testing.T) {
 				t.Errorf("client ends %v -> %v, want @ -> %s",
 					a.conn.LocalAddr(), a.conn.RemoteAddr(), path)
 			}
-			logs.waitFor(t, s.unnamed+" is User 1\n")
-			logs.waitFor(t, s.unnamed+" is User 2\n")
+			logs.waitFor(t, s.unnamed+" is User 1")
+			logs.waitFor(t, s.unnamed+" is User 2")
 			a.send("hi over IPC\n")
 			b.expect("User 1: hi over IPC")
 			b.conn.Close()

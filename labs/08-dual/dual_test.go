@@ -171,8 +171,8 @@ func TestChatOverUnix(t *testing.T) {
 				t.Errorf("client ends %v -> %v, want @ -> %s",
 					a.conn.LocalAddr(), a.conn.RemoteAddr(), s.path)
 			}
-			s.logs.waitFor(t, "@ is User 1\n")
-			s.logs.waitFor(t, "@ is User 2\n")
+			s.logs.waitFor(t, "@ is User 1")
+			s.logs.waitFor(t, "@ is User 2")
 			a.send("hi over IPC\n")
 			b.expect("User 1: hi over IPC")
 			b.conn.Close()
@@ -201,8 +201,8 @@ func TestTwoDoors(t *testing.T) {
 			b.conn.Close()
 			a.expect("User 2 left!")
 			c.expect("User 2 left!")
-			s.logs.waitFor(t, a.conn.LocalAddr().String()+" is User 1\n")
-			s.logs.waitFor(t, srv.unnamed+" is User 2\n")
+			s.logs.waitFor(t, a.conn.LocalAddr().String()+" is User 1")
+			s.logs.waitFor(t, srv.unnamed+" is User 2")
 		})
 	})
 

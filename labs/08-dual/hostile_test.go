@@ -403,7 +403,7 @@ func TestServerLogsClientNamesQuoted(t *testing.T) {
 		// system says so (Linux does).
 		waitUnread(t, conn)
 		conn.Close()
-		s.logs.waitFor(t, fmt.Sprintf("is User %d\n", i+1))
+		s.logs.waitFor(t, fmt.Sprintf("is User %d", i+1))
 	}
 	if err := s.stop(); err != nil {
 		t.Fatal(err)

@@ -71,10 +71,10 @@ func TestTranscript(t *testing.T) {
 			s.logs.waitFor(t, "Listening on "+s.path+"\n")
 			in1, out1, done1, local1 := tt.startClient(t, ctx, s, "tcp")
 			out1.waitFor(t, "you are User 1!\n")
-			s.logs.waitFor(t, local1+" is User 1\n")
+			s.logs.waitFor(t, local1+" is User 1")
 			in2, out2, done2, _ := tt.startClient(t, ctx, s, "unix")
 			out1.waitFor(t, "User 2 joined! (unix)\n")
-			s.logs.waitFor(t, tt.srv.unnamed+" is User 2\n")
+			s.logs.waitFor(t, tt.srv.unnamed+" is User 2")
 			typed := func(stdin io.Writer, out *logBuffer, line string) {
 				io.WriteString(out, line)
 				io.WriteString(stdin, line)
