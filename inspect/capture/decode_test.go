@@ -32,6 +32,9 @@ func FuzzDecode(f *testing.F) {
 		line := Line(&p)
 		_ = Describe(&p)
 		_ = Hex(p.Payload)
+		pr := NewPrinter(PrintOptions{Verbose: true, Link: true, Time: TimeDelta})
+		_ = pr.AppendLine(nil, &p)
+		_ = AppendHexOnly(nil, p.IP())
 		c := p.Copy()
 		if string(c.Payload) != string(p.Payload) {
 			t.Fatalf("Copy changed the payload: %q vs %q", c.Payload, p.Payload)

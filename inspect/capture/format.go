@@ -6,11 +6,11 @@ import (
 )
 
 // flagText is tcpdump's way of writing TCP flags: one letter each, and a
-// dot for ACK.
+// dot for ACK, in tcpdump's order.
 var flagText = [...]struct {
 	f Flags
 	c byte
-}{{FIN, 'F'}, {SYN, 'S'}, {RST, 'R'}, {PSH, 'P'}, {URG, 'U'}, {ECE, 'E'}, {CWR, 'W'}, {ACK, '.'}}
+}{{FIN, 'F'}, {SYN, 'S'}, {RST, 'R'}, {PSH, 'P'}, {ACK, '.'}, {URG, 'U'}, {ECE, 'E'}, {CWR, 'W'}}
 
 // AppendFlags appends the flags in tcpdump's notation, such as "[S.]".
 func AppendFlags(dst []byte, f Flags) []byte {
@@ -30,49 +30,26 @@ func AppendFlags(dst []byte, f Flags) []byte {
 func (f Flags) String() string { return string(AppendFlags(nil, f)) }
 
 // AppendLine appends p as one line in tcpdump's style, without a
-// newline:
+// newline and without the word IP, with the sequence numbers relative
+// to each side's first (SYN included), which the packet carries:
 //
 //	15:04:05.000000 127.0.0.1.50412 > 127.0.0.1.3008: Flags [S], seq 0, win 65495, length 0
 //
-// Sequence numbers are relative; a segment with data shows the range it
-// carries (seq 1:6). The time is printed in p.Time's location. It does
-// not allocate when dst has room.
+// A segment with data shows the range it carries (seq 1:6). The time is
+// printed in p.Time's location. It does not allocate when dst has room.
+// A Printer writes lines exactly as tcpdump does.
 func AppendLine(dst []byte, p *Packet) []byte {
 	dst = p.Time.AppendFormat(dst, "15:04:05.000000")
 	dst = append(dst, ' ')
 	if p.Malformed != "" {
-		if p.Src.Addr().IsValid() {
-			// The ports are known only if the TCP header was read.
-			dst = appendMaybePort(dst, p.Src)
-			dst = append(dst, " > "...)
-			dst = appendMaybePort(dst, p.Dst)
-			dst = append(dst, ": "...)
-		}
-		dst = append(dst, "malformed frame of "...)
-		dst = strconv.AppendInt(dst, int64(p.WireLen), 10)
-		dst = append(dst, " bytes: "...)
-		return append(dst, p.Malformed...)
+		return appendMalformed(dst, p)
 	}
 	dst = appendEndpoint(dst, p.Src)
 	dst = append(dst, " > "...)
 	dst = appendEndpoint(dst, p.Dst)
 	dst = append(dst, ": Flags "...)
 	dst = AppendFlags(dst, p.Flags)
-	if p.Len > 0 {
-		dst = append(dst, ", seq "...)
-		dst = strconv.AppendUint(dst, uint64(p.Seq), 10)
-		dst = append(dst, ':')
-		dst = strconv.AppendUint(dst, uint64(p.Seq+uint32(p.Len)), 10)
-	} else if p.Flags&(SYN|FIN|RST) != 0 || p.Flags&ACK == 0 {
-		dst = append(dst, ", seq "...)
-		dst = strconv.AppendUint(dst, uint64(p.Seq), 10)
-	}
-	if p.Flags&ACK != 0 {
-		dst = append(dst, ", ack "...)
-		dst = strconv.AppendUint(dst, uint64(p.Ack), 10)
-	}
-	dst = append(dst, ", win "...)
-	dst = strconv.AppendUint(dst, uint64(p.Window), 10)
+	dst = appendNumbers(dst, p, p.Seq, p.Ack)
 	dst = append(dst, ", length "...)
 	return strconv.AppendInt(dst, int64(p.Len), 10)
 }
@@ -128,31 +105,45 @@ func Describe(p *Packet) string {
 // style of tcpdump -X, each row ending in a newline:
 //
 //	0x0000:  6865 6c6c 6f0a                           hello.
-func AppendHex(dst, b []byte) []byte {
-	const digits = "0123456789abcdef"
+//
+// Each row starts with a tab. Offsets take four hex digits, and more
+// past 0xffff, so they never wrap. Bytes outside printable ASCII, and
+// spaces, show as dots, as in tcpdump.
+func AppendHex(dst, b []byte) []byte { return appendDump(dst, b, true) }
+
+// AppendHexOnly appends the dump of AppendHex without the ASCII column,
+// as tcpdump -x prints it.
+func AppendHexOnly(dst, b []byte) []byte { return appendDump(dst, b, false) }
+
+func appendDump(dst, b []byte, ascii bool) []byte {
 	for off := 0; off < len(b); off += 16 {
 		row := b[off:min(off+16, len(b))]
 		dst = append(dst, "\t0x"...)
-		for shift := 12; shift >= 0; shift -= 4 {
-			dst = append(dst, digits[off>>shift&0xf])
-		}
+		dst = appendHexDigits(dst, uint64(off), 4)
 		dst = append(dst, ": "...)
 		for i := 0; i < 16; i++ {
 			if i%2 == 0 {
 				dst = append(dst, ' ')
 			}
 			if i < len(row) {
-				dst = append(dst, digits[row[i]>>4], digits[row[i]&0xf])
-			} else {
+				dst = appendHexDigits(dst, uint64(row[i]), 2)
+			} else if ascii {
 				dst = append(dst, ' ', ' ')
 			}
 		}
-		dst = append(dst, ' ', ' ')
-		for _, c := range row {
-			if c < 0x20 || c > 0x7e {
-				c = '.'
+		if ascii {
+			dst = append(dst, ' ', ' ')
+			for _, c := range row {
+				if c <= ' ' || c > '~' { // as tcpdump: no space either
+					c = '.'
+				}
+				dst = append(dst, c)
 			}
-			dst = append(dst, c)
+		} else {
+			// tcpdump -x ends a short row after its last byte.
+			for len(dst) > 0 && dst[len(dst)-1] == ' ' {
+				dst = dst[:len(dst)-1]
+			}
 		}
 		dst = append(dst, '\n')
 	}

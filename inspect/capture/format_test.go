@@ -118,10 +118,10 @@ func TestAppendHex(t *testing.T) {
 		{"sixteen bytes fill one row",
 			"0123456789abcdef",
 			"\t0x0000:  3031 3233 3435 3637 3839 6162 6364 6566  0123456789abcdef\n"},
-		{"the second row starts at 0x0010 and bytes outside ASCII print as dots",
+		{"the second row starts at 0x0010 and bytes outside ASCII print as dots, spaces too",
 			"0123456789abcdef\x00\xff~ ",
 			"\t0x0000:  3031 3233 3435 3637 3839 6162 6364 6566  0123456789abcdef\n" +
-				"\t0x0010:  00ff 7e20                                ..~ \n"},
+				"\t0x0010:  00ff 7e20                                ..~.\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
