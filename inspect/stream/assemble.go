@@ -1,111 +1,180 @@
 package stream
 
 import (
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/reassembly"
+	"slices"
+	"time"
 
 	"github.com/socketlab/socketlab/inspect/capture"
 )
 
-// context carries the capture info, and the packet, into the stream
-// callbacks.
-type context struct {
-	ci  gopacket.CaptureInfo
-	pkt *capture.Packet
+// half is one direction of a conversation as the reassembly sees it.
+type half struct {
+	started bool   // the next byte expected is known
+	next    uint32 // sequence number of the next byte expected
+	fin     bool   // the FIN was reached in order
+	pending []frag // segments after a hole, in sequence order
+	held    int    // bytes in pending
 }
 
-func (c *context) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
+// frag is a segment that waits for a hole before it to be filled.
+type frag struct {
+	seq  uint32
+	data []byte
+	fin  bool
+	seen time.Time // its capture time
+	wall time.Time // when the Tracker received it
+}
 
-// factory creates one tcpStream per connection the assembler sees.
-// Its methods run inside Tracker.Add, with the Tracker's lock held.
-type factory struct{ t *Tracker }
+// lt and gt compare sequence numbers modulo 2^32.
+func lt(a, b uint32) bool { return int32(a-b) < 0 }
+func gt(a, b uint32) bool { return int32(a-b) > 0 }
 
-func (f factory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassembly.AssemblerContext) reassembly.Stream {
-	p := ac.(*context).pkt
-	// The reassembly's "client" is whoever sent the first segment seen.
-	// Ours is the side that sent the SYN, or else the side that is not
-	// a server port.
-	first := capture.ClientToServer
+// segment adds p's bytes, sent in direction d, to c. Called with the
+// Tracker's lock held.
+func (t *Tracker) segment(c *conv, d capture.Dir, p *capture.Packet, wall time.Time) {
+	h := c.half(d)
+	seq, data := p.RawSeq, p.Payload
+	fin := p.Flags&capture.FIN != 0
 	switch {
-	case p.Flags&capture.SYN != 0 && p.Flags&capture.ACK == 0:
 	case p.Flags&capture.SYN != 0:
-		first = capture.ServerToClient
-	case hasPort(f.t.cfg.Ports, p.Src.Port()) && !hasPort(f.t.cfg.Ports, p.Dst.Port()):
-		first = capture.ServerToClient
-	case p.Dir != capture.DirUnknown:
-		first = p.Dir
+		h.started, h.next = true, seq+1
+		return
+	case !h.started && p.Len == 0 && !fin:
+		// An ACK or a keepalive (one below the next byte) says
+		// nothing certain about where the bytes start.
+		return
+	case !h.started:
+		h.started, h.next = true, seq
 	}
-	k := Key{Client: p.Src, Server: p.Dst}
-	if first == capture.ServerToClient {
-		k = Key{Client: p.Dst, Server: p.Src}
+	if len(data) > p.Len {
+		data = data[:p.Len]
 	}
-	c := f.t.open(k, p.Time, p.Flags&(capture.SYN|capture.ACK) == capture.SYN)
-	if c.Client != k.Client {
-		// An earlier segment decided the other way round; keep to it.
-		first = first.Reverse()
-	}
-	return &tcpStream{t: f.t, first: first, c: c}
-}
-
-// tcpStream receives the reassembled bytes of one connection, both
-// directions.
-type tcpStream struct {
-	t     *Tracker
-	first capture.Dir // our direction for reassembly.TCPDirClientToServer
-	c     *conv
-}
-
-func (s *tcpStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
-	// Start even when the SYN was missed: a capture often begins in the
-	// middle of a connection.
-	*start = true
-	if !s.c.evicted {
-		s.c.Last = ci.Timestamp
-		if tcp.RST {
-			s.c.Closed = true
+	if len(data) < p.Len {
+		// The capture cut the segment short: the rest is a hole
+		// that no later segment fills.
+		t.place(c, d, h, seq, data, false, p.Time, wall)
+		t.gapTo(c, d, h, seq+uint32(p.Len))
+		if fin {
+			t.place(c, d, h, seq+uint32(p.Len), nil, true, p.Time, wall)
 		}
-	}
-	return true
-}
-
-func (s *tcpStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
-	dir, _, end, skip := sg.Info()
-	if s.c.evicted {
 		return
 	}
-	if skip > 0 {
-		s.c.Missing += int64(skip)
+	t.place(c, d, h, seq, data, fin, p.Time, wall)
+}
+
+// place delivers a segment that starts at or before h.next and queues
+// one that starts after it.
+func (t *Tracker) place(c *conv, d capture.Dir, h *half, seq uint32, data []byte, fin bool, seen, wall time.Time) {
+	if h.fin {
+		return
 	}
-	length, _ := sg.Lengths()
-	d := s.first
-	if dir == reassembly.TCPDirServerToClient {
-		d = d.Reverse()
-	}
-	if length > 0 {
-		s.c.append(d, sg.Fetch(length), s.t.cfg.MaxBytes)
-	}
-	if end {
-		s.c.fin[d-capture.ClientToServer] = true
-		if s.c.fin[0] && s.c.fin[1] {
-			s.c.Closed = true
+	if gt(seq, h.next) {
+		if h.held+len(data) > t.cfg.MaxPending {
+			// Too much waits: give up the oldest hole first.
+			t.giveUp(c, d, h)
+			t.place(c, d, h, seq, data, fin, seen, wall)
+			return
 		}
+		i, found := slices.BinarySearchFunc(h.pending, seq, func(f frag, s uint32) int {
+			return int(int32(f.seq - s))
+		})
+		if found && len(h.pending[i].data) >= len(data) {
+			return // the same segment again
+		}
+		t.waiting++
+		f := frag{seq: seq, data: append([]byte(nil), data...), fin: fin, seen: seen, wall: wall}
+		if found {
+			h.held -= len(h.pending[i].data)
+			h.pending[i] = f
+		} else {
+			h.pending = slices.Insert(h.pending, i, f)
+		}
+		h.held += len(data)
+		return
+	}
+	end := seq + uint32(len(data))
+	if lt(end, h.next) || end == h.next && !fin {
+		return // bytes already shown
+	}
+	if skip := h.next - seq; skip > 0 {
+		data = data[skip:]
+	}
+	c.append(d, data, t.cfg)
+	h.next = end
+	if fin {
+		h.fin = true
+		h.next++
+		c.finished(d)
+	}
+	t.drain(c, d, h)
+}
+
+// drain delivers the pending segments that the hole's filling reached.
+func (t *Tracker) drain(c *conv, d capture.Dir, h *half) {
+	for len(h.pending) > 0 && !gt(h.pending[0].seq, h.next) {
+		f := h.pending[0]
+		h.pending[0] = frag{}
+		h.pending = h.pending[1:]
+		h.held -= len(f.data)
+		t.place(c, d, h, f.seq, f.data, f.fin, f.seen, f.wall)
+	}
+	if len(h.pending) == 0 {
+		h.pending = nil
 	}
 }
 
-// ReassemblyComplete is called after both FINs, and also when Flush
-// gives up on an idle connection; so it does not mark the conversation
-// closed (FINs and RSTs do). If the connection speaks again, the
-// assembler starts a new stream and open continues this conversation.
-func (s *tcpStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
-	return true // the assembler may forget the connection
+// gapTo marks the bytes from h.next up to seq as not captured and moves
+// on to seq.
+func (t *Tracker) gapTo(c *conv, d capture.Dir, h *half, seq uint32) {
+	if !gt(seq, h.next) {
+		return
+	}
+	c.gap(d, int64(seq-h.next), t.cfg)
+	h.next = seq
+	t.drain(c, d, h)
 }
 
-func hasPort(ports []int, port uint16) bool {
-	for _, p := range ports {
-		if p == int(port) {
-			return true
+// giveUp stops waiting for the first hole of h.
+func (t *Tracker) giveUp(c *conv, d capture.Dir, h *half) {
+	if len(h.pending) > 0 {
+		t.gapTo(c, d, h, h.pending[0].seq)
+	}
+}
+
+// acked learns that the other side acknowledged bytes of direction d up
+// to ack: a hole before a pending segment that ack passes reached the
+// peer but not the capture, and will not be sent again.
+func (t *Tracker) acked(c *conv, d capture.Dir, ack uint32) {
+	h := c.half(d)
+	for len(h.pending) > 0 && gt(ack, h.pending[0].seq) {
+		t.giveUp(c, d, h)
+	}
+}
+
+// expire gives up the holes that have waited t.cfg.GiveUp, by the
+// capture's clock (latest is the newest capture time seen) or by the
+// wall clock (now).
+func (t *Tracker) expire(latest, now time.Time) {
+	// Look at most ten times per GiveUp, and only while a hole waits.
+	step := t.cfg.GiveUp / 10
+	if t.waiting == 0 || latest.Sub(t.expiredSeen) < step && now.Sub(t.expiredWall) < step {
+		return
+	}
+	t.expiredSeen, t.expiredWall = latest, now
+	t.waiting = 0
+	for _, c := range t.convs {
+		for _, d := range [2]capture.Dir{capture.ClientToServer, capture.ServerToClient} {
+			h := c.half(d)
+			for len(h.pending) > 0 {
+				f := h.pending[0]
+				if latest.Sub(f.seen) < t.cfg.GiveUp && now.Sub(f.wall) < t.cfg.GiveUp {
+					break
+				}
+				t.giveUp(c, d, h)
+			}
+			if len(h.pending) > 0 {
+				t.waiting++
+			}
 		}
 	}
-	return false
 }

@@ -6,10 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/reassembly"
-
 	"github.com/socketlab/socketlab/inspect/capture"
 )
 
@@ -17,19 +13,39 @@ import (
 const (
 	DefaultMaxBytes         = 1 << 20
 	DefaultMaxConversations = 256
+	DefaultMaxPending       = 1 << 20
+	DefaultGiveUp           = time.Second
 )
+
+// gapCost is what a gap marker counts for against MaxBytes, so that a
+// flood of holes cannot grow a conversation without bound.
+const gapCost = 32
 
 // Config bounds a Tracker.
 type Config struct {
 	Ports            []int // server ports, to tell the client when the SYN was missed
 	MaxBytes         int   // bytes kept per conversation; DefaultMaxBytes when 0
 	MaxConversations int   // conversations kept; DefaultMaxConversations when 0
+	// MaxPending bounds the bytes each direction holds after a hole;
+	// DefaultMaxPending when 0. Beyond it the hole is given up.
+	MaxPending int
+	// GiveUp is how long a hole may wait to be filled, by the capture's
+	// clock or by the wall clock, before it is shown as bytes not
+	// captured and the bytes after it are shown; DefaultGiveUp when 0.
+	GiveUp time.Duration
+	// Now is the wall clock; time.Now when nil. Tests set it.
+	Now func() time.Time
+	// Segments keeps one chunk per segment (as tshark's follow prints
+	// them) instead of joining the bytes a side sends in a row.
+	Segments bool
 }
 
-// Chunk is a run of bytes sent in one direction.
+// Chunk is a run of bytes sent in one direction, or, when Gap is not 0,
+// a marker for Gap bytes sent that way that the capture did not see.
 type Chunk struct {
 	Dir  capture.Dir // capture.ClientToServer or capture.ServerToClient
 	Data []byte
+	Gap  int64
 }
 
 // Key names a connection by its two ends, client first.
@@ -44,30 +60,37 @@ type Conversation struct {
 	Chunks  []Chunk
 	Bytes   [2]int64 // bytes sent client→server, server→client (kept or not)
 	Dropped int64    // oldest bytes dropped to stay within MaxBytes
-	Missing int64    // bytes the capture lost (gaps the reassembly skipped)
+	Missing int64    // bytes the capture lost (the sum of the gaps)
 	Closed  bool     // both FINs or an RST were seen
 	First   time.Time
 	Last    time.Time
 }
 
-// Tracker reassembles conversations. Add and Flush are called by the
-// goroutine that reads packets; Conversation and Conversations may be
-// called from any goroutine.
+// Tracker reassembles conversations. Add, Flush and FlushAll are called
+// by the goroutine that reads packets; Conversation and Conversations
+// may be called from any goroutine. Conversation and Conversations also
+// give up holes that have waited Config.GiveUp by the wall clock, so a
+// view that asks now and then sees the bytes after a hole even when no
+// packet comes.
 type Tracker struct {
 	cfg Config
 
-	mu    sync.Mutex
-	asm   *reassembly.Assembler
-	convs map[Key]*conv
-	tcp   layers.TCP // reused for each segment handed to the assembler
+	mu          sync.Mutex
+	convs       map[Key]*conv
+	latest      time.Time // the newest capture time seen
+	waiting     int       // directions with segments after a hole, or more
+	expiredSeen time.Time // latest when expire last looked
+	expiredWall time.Time // the wall clock then
 }
 
 // conv is the Tracker's own record of a conversation.
 type conv struct {
 	Conversation
-	held    int
-	evicted bool
-	fin     [2]bool // a FIN was reassembled client→server, server→client
+	halves [2]half
+	held   int     // bytes (and gap costs) kept in Chunks
+	fin    [2]bool // a FIN was reached client→server, server→client
+	synSeq uint32  // the client's SYN's sequence number, with syn
+	syn    bool
 }
 
 // New returns a Tracker bounded by cfg.
@@ -78,13 +101,16 @@ func New(cfg Config) *Tracker {
 	if cfg.MaxConversations <= 0 {
 		cfg.MaxConversations = DefaultMaxConversations
 	}
-	t := &Tracker{cfg: cfg, convs: make(map[Key]*conv)}
-	pool := reassembly.NewStreamPool(factory{t})
-	t.asm = reassembly.NewAssembler(pool)
-	// Bound what the assembler buffers for out-of-order segments.
-	t.asm.MaxBufferedPagesTotal = 4096
-	t.asm.MaxBufferedPagesPerConnection = 1024
-	return t
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = DefaultMaxPending
+	}
+	if cfg.GiveUp <= 0 {
+		cfg.GiveUp = DefaultGiveUp
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Tracker{cfg: cfg, convs: make(map[Key]*conv)}
 }
 
 // Add hands one captured segment to the reassembly. Malformed packets
@@ -95,47 +121,113 @@ func (t *Tracker) Add(p *capture.Packet) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	tcp := &t.tcp
-	*tcp = layers.TCP{
-		SrcPort: layers.TCPPort(p.Src.Port()),
-		DstPort: layers.TCPPort(p.Dst.Port()),
-		Seq:     p.RawSeq,
-		Ack:     p.RawAck,
-		FIN:     p.Flags&capture.FIN != 0,
-		SYN:     p.Flags&capture.SYN != 0,
-		RST:     p.Flags&capture.RST != 0,
-		PSH:     p.Flags&capture.PSH != 0,
-		ACK:     p.Flags&capture.ACK != 0,
-		Window:  p.Window,
+	now := t.cfg.Now()
+	if p.Time.After(t.latest) {
+		t.latest = p.Time
 	}
-	tcp.Payload = p.Payload
-	// The assembler keys connections by TransportFlow, which reads
-	// ports that only decoding or this call set.
-	tcp.SetInternalPortsForTesting()
-	src, dst := p.Src.Addr().Unmap(), p.Dst.Addr().Unmap()
-	typ := layers.EndpointIPv4
-	if src.Is6() {
-		typ = layers.EndpointIPv6
+	src, dst := unmap(p.Src), unmap(p.Dst)
+	c := t.find(src, dst, p)
+	if p.Time.After(c.Last) {
+		c.Last = p.Time
 	}
-	flow := gopacket.NewFlow(typ, src.AsSlice(), dst.AsSlice())
-	t.asm.AssembleWithContext(flow, tcp, &context{ci: gopacket.CaptureInfo{
-		Timestamp: p.Time, CaptureLength: len(p.Frame), Length: p.WireLen}, pkt: p})
+	d := capture.ClientToServer
+	if src != c.Client {
+		d = capture.ServerToClient
+	}
+	if p.Flags&capture.RST != 0 {
+		c.Closed = true
+	}
+	t.segment(c, d, p, now)
+	if p.Flags&capture.ACK != 0 {
+		t.acked(c, d.Reverse(), p.RawAck)
+	}
+	t.expire(t.latest, now)
 }
 
-// Flush hands on what the reassembly holds back waiting for missing
-// segments older than t, and forgets connections idle since before t.
-// Call it now and then (once a second) and at the end of a file.
+func unmap(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// find returns the conversation of p, which goes from src to dst,
+// opening one if need be. A SYN starts a new conversation, replacing an
+// old one on the same ports, unless it repeats the old one's SYN.
+func (t *Tracker) find(src, dst netip.AddrPort, p *capture.Packet) *conv {
+	syn := p.Flags&(capture.SYN|capture.ACK) == capture.SYN
+	for _, k := range []Key{{src, dst}, {dst, src}} {
+		c, ok := t.convs[k]
+		if !ok {
+			continue
+		}
+		if !syn || c.syn && c.synSeq == p.RawSeq && c.Client == src {
+			return c
+		}
+		delete(t.convs, k)
+	}
+	// The client is the side that sent the SYN, or else the side that
+	// is not on a server port, or else the side the capture names.
+	k := Key{Client: src, Server: dst}
+	switch {
+	case syn:
+	case p.Flags&capture.SYN != 0:
+		k = Key{Client: dst, Server: src}
+	case hasPort(t.cfg.Ports, src.Port()) && !hasPort(t.cfg.Ports, dst.Port()):
+		k = Key{Client: dst, Server: src}
+	case p.Dir == capture.ServerToClient:
+		k = Key{Client: dst, Server: src}
+	}
+	if len(t.convs) >= t.cfg.MaxConversations {
+		var oldest *conv
+		for _, c := range t.convs {
+			if oldest == nil || c.Last.Before(oldest.Last) {
+				oldest = c
+			}
+		}
+		delete(t.convs, oldest.Key)
+	}
+	c := &conv{Conversation: Conversation{Key: k, First: p.Time, Last: p.Time}}
+	if syn {
+		c.syn, c.synSeq = true, p.RawSeq
+	}
+	t.convs[k] = c
+	return c
+}
+
+func hasPort(ports []int, port uint16) bool {
+	for _, p := range ports {
+		if p == int(port) {
+			return true
+		}
+	}
+	return false
+}
+
+// Flush gives up the holes whose next segment was captured before t.
 func (t *Tracker) Flush(olderThan time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.asm.FlushCloseOlderThan(olderThan)
+	for _, c := range t.convs {
+		for _, d := range [2]capture.Dir{capture.ClientToServer, capture.ServerToClient} {
+			h := c.half(d)
+			for len(h.pending) > 0 && h.pending[0].seen.Before(olderThan) {
+				t.giveUp(c, d, h)
+			}
+		}
+	}
 }
 
-// FlushAll hands on everything held back, as at the end of a capture.
+// FlushAll gives up every hole, as at the end of a capture.
 func (t *Tracker) FlushAll() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.asm.FlushAll()
+	for _, c := range t.convs {
+		for _, d := range [2]capture.Dir{capture.ClientToServer, capture.ServerToClient} {
+			h := c.half(d)
+			for len(h.pending) > 0 {
+				t.giveUp(c, d, h)
+			}
+		}
+	}
+	t.waiting = 0
 }
 
 // Conversation returns a snapshot of the conversation between a and b,
@@ -143,6 +235,8 @@ func (t *Tracker) FlushAll() {
 func (t *Tracker) Conversation(a, b netip.AddrPort) (Conversation, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.expire(t.latest, t.cfg.Now())
+	a, b = unmap(a), unmap(b)
 	c, ok := t.convs[Key{a, b}]
 	if !ok {
 		c, ok = t.convs[Key{b, a}]
@@ -158,6 +252,7 @@ func (t *Tracker) Conversation(a, b netip.AddrPort) (Conversation, bool) {
 func (t *Tracker) Conversations() []Conversation {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.expire(t.latest, t.cfg.Now())
 	out := make([]Conversation, 0, len(t.convs))
 	for _, c := range t.convs {
 		s := c.Conversation
@@ -172,48 +267,47 @@ func (c *conv) snapshot() Conversation {
 	s := c.Conversation
 	s.Chunks = make([]Chunk, len(c.Chunks))
 	for i, ch := range c.Chunks {
-		s.Chunks[i] = Chunk{Dir: ch.Dir, Data: append([]byte(nil), ch.Data...)}
+		s.Chunks[i] = Chunk{Dir: ch.Dir, Gap: ch.Gap, Data: append([]byte(nil), ch.Data...)}
 	}
 	return s
 }
 
-// open returns the conversation for a connection the assembler starts
-// tracking. A SYN starts a new conversation, replacing an old one on the
-// same ports; any other segment continues the conversation already kept
-// for them (the assembler forgets a connection after its FINs, and the
-// last ACK comes after). When the Tracker is full, the least recently
-// active conversation is forgotten. Called with t.mu held.
-func (t *Tracker) open(k Key, at time.Time, syn bool) *conv {
-	for _, key := range []Key{k, {k.Server, k.Client}} {
-		if old, ok := t.convs[key]; ok {
-			if !syn {
-				return old
-			}
-			old.evicted = true
-			delete(t.convs, key)
-		}
+// half returns the reassembly state of direction d.
+func (c *conv) half(d capture.Dir) *half {
+	if d == capture.ServerToClient {
+		return &c.halves[1]
 	}
-	if len(t.convs) >= t.cfg.MaxConversations {
-		var oldest *conv
-		for _, c := range t.convs {
-			if oldest == nil || c.Last.Before(oldest.Last) {
-				oldest = c
-			}
-		}
-		oldest.evicted = true
-		delete(t.convs, oldest.Key)
+	return &c.halves[0]
+}
+
+// finished records that direction d reached its FIN.
+func (c *conv) finished(d capture.Dir) {
+	if d == capture.ServerToClient {
+		c.fin[1] = true
+	} else {
+		c.fin[0] = true
 	}
-	c := &conv{Conversation: Conversation{Key: k, First: at, Last: at}}
-	t.convs[k] = c
-	return c
+	if c.fin[0] && c.fin[1] {
+		c.Closed = true
+	}
+}
+
+// gap adds a marker for n bytes sent in direction d that the capture
+// did not see.
+func (c *conv) gap(d capture.Dir, n int64, cfg Config) {
+	c.Missing += n
+	c.Chunks = append(c.Chunks, Chunk{Dir: d, Gap: n})
+	c.held += gapCost
+	c.trim(cfg.MaxBytes)
 }
 
 // append adds data sent in direction dir, dropping the oldest bytes
-// beyond max. Called with t.mu held.
-func (c *conv) append(dir capture.Dir, data []byte, max int) {
+// beyond cfg.MaxBytes. Called with t.mu held.
+func (c *conv) append(dir capture.Dir, data []byte, cfg Config) {
 	if len(data) == 0 {
 		return
 	}
+	max := cfg.MaxBytes
 	if dir == capture.ClientToServer {
 		c.Bytes[0] += int64(len(data))
 	} else {
@@ -223,15 +317,26 @@ func (c *conv) append(dir capture.Dir, data []byte, max int) {
 		c.Dropped += int64(len(data) - max)
 		data = data[len(data)-max:]
 	}
-	if n := len(c.Chunks); n > 0 && c.Chunks[n-1].Dir == dir {
+	if n := len(c.Chunks); n > 0 && !cfg.Segments && c.Chunks[n-1].Dir == dir && c.Chunks[n-1].Gap == 0 {
 		c.Chunks[n-1].Data = append(c.Chunks[n-1].Data, data...)
 	} else {
 		c.Chunks = append(c.Chunks, Chunk{Dir: dir, Data: append([]byte(nil), data...)})
 	}
 	c.held += len(data)
+	c.trim(max)
+}
+
+// trim drops the oldest bytes and gap markers beyond max.
+func (c *conv) trim(max int) {
 	for c.held > max {
 		over := c.held - max
 		first := &c.Chunks[0]
+		if first.Gap != 0 {
+			c.held -= gapCost
+			c.Chunks[0] = Chunk{}
+			c.Chunks = c.Chunks[1:]
+			continue
+		}
 		if len(first.Data) <= over {
 			c.held -= len(first.Data)
 			c.Dropped += int64(len(first.Data))

@@ -82,12 +82,12 @@ func TestRecordedEcho(t *testing.T) {
 		binary[i] = byte(i)
 	}
 	want := []Chunk{
-		{capture.ClientToServer, []byte("hello\n")},
-		{capture.ServerToClient, []byte("HELLO\n")},
-		{capture.ClientToServer, []byte("how are you?\n")},
-		{capture.ServerToClient, []byte("HOW ARE YOU?\n")},
-		{capture.ClientToServer, binary},
-		{capture.ServerToClient, asciiUpper(binary)},
+		{Dir: capture.ClientToServer, Data: []byte("hello\n")},
+		{Dir: capture.ServerToClient, Data: []byte("HELLO\n")},
+		{Dir: capture.ClientToServer, Data: []byte("how are you?\n")},
+		{Dir: capture.ServerToClient, Data: []byte("HOW ARE YOU?\n")},
+		{Dir: capture.ClientToServer, Data: binary},
+		{Dir: capture.ServerToClient, Data: asciiUpper(binary)},
 	}
 	t.Run("the conversation alternates as it was sent", func(t *testing.T) {
 		c := only(t, feed(Config{}, ps))
@@ -95,7 +95,7 @@ func TestRecordedEcho(t *testing.T) {
 			t.Errorf("client %v, server %v", c.Client, c.Server)
 		}
 		if len(c.Chunks) != len(want) {
-			t.Fatalf("%d chunks, want %d: %q", len(c.Chunks), len(want), c.Chunks)
+			t.Fatalf("%d chunks, want %d: %v", len(c.Chunks), len(want), c.Chunks)
 		}
 		for i := range want {
 			if c.Chunks[i].Dir != want[i].Dir || !bytes.Equal(c.Chunks[i].Data, want[i].Data) {
@@ -141,7 +141,7 @@ func TestRecordedEcho(t *testing.T) {
 			tr.Add(&ps[4+i])
 		}
 		if len(snap.Chunks) != 1 || string(snap.Chunks[0].Data) != "hello\n" {
-			t.Errorf("snapshot changed: %q", snap.Chunks)
+			t.Errorf("snapshot changed: %v", snap.Chunks)
 		}
 	})
 }
@@ -300,4 +300,147 @@ func asciiUpper(b []byte) []byte {
 		out[i] = c
 	}
 	return out
+}
+
+// analysisRecording returns the packets of a capture in inspect/analysis's
+// testdata, copied.
+func analysisRecording(t testing.TB, name string) []capture.Packet {
+	t.Helper()
+	return recording(t, "../../analysis/testdata/"+name)
+}
+
+func TestDataAfterAnyStart(t *testing.T) {
+	ps := analysisRecording(t, "keepalive.pcap")
+	// Frame 8 is the client's first keepalive: seq one below the next
+	// byte. A capture that starts there must still show what follows,
+	// at once, without waiting for a flush.
+	tr := New(Config{Ports: []int{39101}})
+	for i := range ps[7:14] {
+		tr.Add(&ps[7+i])
+	}
+	c := only(t, tr)
+	toServer, toClient := sides(c)
+	if string(toServer) != "still there?\n" || string(toClient) != "STILL THERE?\n" {
+		t.Errorf("after a keepalive start: %q and %q", toServer, toClient)
+	}
+	if c.Missing != 0 {
+		t.Errorf("%d bytes counted missing; a keepalive hides none", c.Missing)
+	}
+}
+
+// fakeClock is a wall clock that moves only when told.
+type fakeClock struct{ now time.Time }
+
+func (f *fakeClock) Now() time.Time { return f.now }
+
+func TestHoleGivenUpByTime(t *testing.T) {
+	ps := recording(t, "echo4.pcap")
+	// Leave out frame 4, the client's "hello\n": the client's next
+	// segment waits behind a 6-byte hole.
+	var kept []capture.Packet
+	kept = append(kept, ps[:3]...)
+	kept = append(kept, ps[4:]...)
+	clock := &fakeClock{now: time.Unix(1000, 0)}
+	// Give every packet the same capture time, so that only the wall
+	// clock can end the wait.
+	for i := range kept {
+		kept[i].Time = ps[0].Time
+	}
+	tr := New(Config{Now: clock.Now})
+	for i := range kept {
+		if kept[i].Flags&capture.SYN == 0 && kept[i].Src.Port() == 39008 {
+			// Hide the server's ACKs of the client's bytes, which would
+			// say the hole reached the server.
+			p := kept[i]
+			p.Flags &^= capture.ACK
+			tr.Add(&p)
+			continue
+		}
+		tr.Add(&kept[i])
+	}
+	t.Run("a hole waits while it may still be filled", func(t *testing.T) {
+		c := only(t, tr)
+		toServer, _ := sides(c)
+		if len(toServer) != 0 || c.Missing != 0 {
+			t.Errorf("before the wait ends: %q sent, %d missing", toServer, c.Missing)
+		}
+	})
+	t.Run("after the wait the hole shows in place and the bytes after it follow", func(t *testing.T) {
+		clock.now = clock.now.Add(DefaultGiveUp)
+		c := only(t, tr)
+		if c.Missing != 6 {
+			t.Errorf("%d bytes missing, want 6", c.Missing)
+		}
+		var first *Chunk
+		for i := range c.Chunks {
+			if c.Chunks[i].Dir == capture.ClientToServer {
+				first = &c.Chunks[i]
+				break
+			}
+		}
+		if first == nil || first.Gap != 6 || len(first.Data) != 0 {
+			t.Fatalf("the client's first chunk is %+v, want a 6-byte gap", first)
+		}
+		toServer, _ := sides(c)
+		if !bytes.HasPrefix(toServer, []byte("how are you?\n")) {
+			t.Errorf("after the hole: %q", toServer)
+		}
+	})
+}
+
+func TestHoleGivenUpByCaptureTime(t *testing.T) {
+	ps := recording(t, "echo4.pcap")
+	var kept []capture.Packet
+	kept = append(kept, ps[:3]...)
+	kept = append(kept, ps[4:]...)
+	clock := &fakeClock{now: time.Unix(1000, 0)}
+	tr := New(Config{Now: clock.Now})
+	late := kept[len(kept)-1]
+	for i := range kept[:len(kept)-1] {
+		p := kept[i]
+		if p.Flags&capture.SYN == 0 {
+			p.Flags &^= capture.ACK // no ACK may end the wait
+		}
+		tr.Add(&p)
+	}
+	if c := only(t, tr); c.Missing != 0 {
+		t.Fatalf("%d bytes missing before the wait ends", c.Missing)
+	}
+	// A packet a GiveUp later by the capture's clock ends the wait.
+	late.Time = late.Time.Add(DefaultGiveUp)
+	late.Flags &^= capture.ACK
+	tr.Add(&late)
+	if c := only(t, tr); c.Missing != 6 {
+		t.Errorf("%d bytes missing after a later packet, want 6", c.Missing)
+	}
+}
+
+func TestPendingIsBounded(t *testing.T) {
+	// One segment, then many out of order after a hole: the Tracker
+	// gives the hole up rather than hold more than MaxPending.
+	base := capture.Packet{
+		Src: netip.MustParseAddrPort("127.0.0.1:40000"), Dst: netip.MustParseAddrPort("127.0.0.1:3008"),
+		Flags: capture.ACK | capture.PSH, Time: time.Unix(1, 0),
+	}
+	tr := New(Config{MaxPending: 1000, Now: func() time.Time { return time.Unix(1, 0) }})
+	data := bytes.Repeat([]byte("x"), 100)
+	for i := 0; i < 100; i++ {
+		p := base
+		p.RawSeq = uint32(1000 + i*200) // every other 100 bytes is missing
+		p.Payload, p.Len = data, len(data)
+		tr.Add(&p)
+		tr.mu.Lock()
+		held := 0
+		for _, c := range tr.convs {
+			held += c.halves[0].held
+		}
+		tr.mu.Unlock()
+		if held > 1000 {
+			t.Fatalf("after %d segments %d bytes wait, limit 1000", i+1, held)
+		}
+	}
+	c := only(t, tr)
+	if c.Missing == 0 || c.Bytes[0] < 5000 {
+		t.Errorf("missing %d, shown %d: the holes were not given up", c.Missing, c.Bytes[0])
+	}
 }

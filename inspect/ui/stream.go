@@ -174,8 +174,11 @@ func (m *Model) conversation(k connKey) *streamBuf {
 	s := &streamBuf{dropped: int(c.Dropped), missing: int(c.Missing), touched: c.Last,
 		seq: m.extSeq, client: c.Client, server: c.Server}
 	for _, ch := range c.Chunks {
-		s.chunks = append(s.chunks, streamChunk{dir: ch.Dir, data: ch.Data})
+		// A hole is shown in place; missing counts only the holes
+		// whose markers were dropped with the oldest bytes.
+		s.chunks = append(s.chunks, streamChunk{dir: ch.Dir, data: ch.Data, gap: int(ch.Gap)})
 		s.bytes += len(ch.Data)
+		s.missing -= int(ch.Gap)
 	}
 	m.ext, m.extKey, m.extSum = s, k, sum
 	return s
