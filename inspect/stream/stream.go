@@ -137,10 +137,12 @@ func (t *Tracker) Add(p *capture.Packet) {
 	if p.Flags&capture.RST != 0 {
 		c.Closed = true
 	}
-	t.segment(c, d, p, now)
+	// The ACK first, as Wireshark's follow does: the bytes it says
+	// reached the peer come before the bytes this segment carries.
 	if p.Flags&capture.ACK != 0 {
 		t.acked(c, d.Reverse(), p.RawAck)
 	}
+	t.segment(c, d, p, now)
 	t.expire(t.latest, now)
 }
 

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/socketlab/socketlab/inspect/capture"
+)
+
+// followFixtures are captures in inspect/analysis/testdata, each with
+// tshark's "-q -z follow,tcp,ascii,0" output recorded beside it.
+var followFixtures = []string{"keepalive", "halfclose", "unread", "refused", "zerowindow", "lossy"}
+
+const analysisData = "../../inspect/analysis/testdata/"
+
+// follow runs "inspect follow" with args and returns its output.
+func follow(t testing.TB, args ...string) (string, error) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	err := runFollow(context.Background(), args, &out, &errs)
+	return out.String(), err
+}
+
+func TestFollowPrintsWhatTsharkPrints(t *testing.T) {
+	for _, name := range followFixtures {
+		t.Run("the first connection of "+name+" reads as tshark follows it", func(t *testing.T) {
+			want, err := os.ReadFile(analysisData + name + ".follow")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := follow(t, "-r", analysisData+name+".pcap", "0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "zerowindow" {
+				// Where we part from tshark: this capture missed the
+				// client's last 44,032 bytes and its FIN, which the ACKs
+				// after them prove were sent. tshark says nothing; we
+				// mark them, sequence number of the FIN included.
+				marker := "38\n[44033 bytes missing in capture file].\n"
+				i := bytes.LastIndex(want, []byte("====="))
+				i = bytes.LastIndexByte(want[:i], '\n') + 1
+				want = append(want[:i:i], append([]byte(marker), want[i:]...)...)
+			}
+			if got != string(want) {
+				t.Errorf("differs from tshark's follow:\n%s", firstDifference(got, string(want)))
+			}
+		})
+	}
+	t.Run("tshark, where installed, still prints the recorded output", func(t *testing.T) {
+		if _, err := exec.LookPath("tshark"); err != nil {
+			t.Skip("tshark is not installed: the recorded output stands")
+		}
+		for _, name := range followFixtures {
+			out, err := exec.Command("tshark", "-r", analysisData+name+".pcap",
+				"-q", "-z", "follow,tcp,ascii,0").Output()
+			if err != nil {
+				t.Fatalf("tshark: %v", err)
+			}
+			want, _ := os.ReadFile(analysisData + name + ".follow")
+			if !bytes.Equal(out, want) {
+				t.Errorf("%s: tshark now prints otherwise:\n%s", name, firstDifference(string(out), string(want)))
+			}
+		}
+	})
+}
+
+func TestFollowChoosesTheConnection(t *testing.T) {
+	file := analysisData + "keepalive.pcap"
+	byIndex, err := follow(t, "-r", file, "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sel := range []string{"127.0.0.1:41174", "127.0.0.1:39101,127.0.0.1:41174", "127.0.0.1:41174,127.0.0.1:39101"} {
+		t.Run("an end or both ends choose the connection as its index does: "+sel, func(t *testing.T) {
+			got, err := follow(t, "-r", file, sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != byIndex {
+				t.Errorf("by address:\n%s\nby index:\n%s", got, byIndex)
+			}
+		})
+	}
+	t.Run("a connection the capture does not hold is an error, not an empty output", func(t *testing.T) {
+		for _, sel := range []string{"1", "127.0.0.1:9"} {
+			if out, err := follow(t, "-r", file, sel); err == nil || out != "" {
+				t.Errorf("%s: output %q, error %v", sel, out, err)
+			}
+		}
+	})
+	t.Run("a malformed choice is a usage error", func(t *testing.T) {
+		for _, args := range [][]string{{"-r", file}, {"-r", file, "-1"}, {"-r", file, "lo:x"},
+			{"-r", file, "127.0.0.1:1,nowhere"}, {"-r", file, "0", "1"}} {
+			_, err := follow(t, args...)
+			var ue usageError
+			if !errors.As(err, &ue) {
+				t.Errorf("%q: error %v, want a usage error", args, err)
+			}
+		}
+	})
+}
+
+func TestFollowShowsHostileBytesSafely(t *testing.T) {
+	f := newFollower(connection{index: 0})
+	payload := []byte("\x1b]0;owned\x07\x1b[2Jhi\r\n")
+	p := capture.Packet{
+		Src:    netip.MustParseAddrPort("127.0.0.1:40000"),
+		Dst:    netip.MustParseAddrPort("127.0.0.1:3008"),
+		Flags:  capture.ACK | capture.PSH,
+		RawSeq: 1, Payload: payload, Len: len(payload),
+	}
+	f.add(&p)
+	f.tracker.FlushAll()
+	var out bytes.Buffer
+	f.print(&out)
+	if bytes.ContainsAny(out.Bytes(), "\x1b\x07\r") {
+		t.Errorf("control bytes reach the terminal: %q", out.String())
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("%d\n", len(payload))) {
+		t.Errorf("the length is not the bytes sent: %q", out.String())
+	}
+}
+
+// firstDifference shows the first line where got and want differ.
+func firstDifference(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d: got %q, want %q", i+1, gl, wl)
+		}
+	}
+	return "(no line differs)"
+}
