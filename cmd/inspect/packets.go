@@ -25,12 +25,25 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ports := &portList{ports: []int{3008}}
 	fs.Var(ports, "port", "TCP `port`s to show (repeatable, or a list like 3008,3009)")
 	count := fs.Int("c", 0, "stop after `COUNT` packets (0: no limit)")
-	hex := fs.Bool("x", false, "print each payload in hex and ASCII")
+	hex := fs.Bool("x", false, "print each packet (IP header on) in hex, as tcpdump -x")
+	hexASCII := fs.Bool("X", false, "print each packet (IP header on) in hex and ASCII, as tcpdump -X")
+	ascii := fs.Bool("A", false, "print each payload as text, control characters made visible")
+	var popt capture.PrintOptions
+	fs.BoolVar(&popt.Absolute, "S", false, "print sequence numbers as on the wire, not relative")
+	fs.BoolVar(&popt.Link, "e", false, "print the link-level header")
+	fs.BoolVar(&popt.Verbose, "v", false, "print the IP header's fields, checksums and TCP options")
+	timeFlag := func(name string, f capture.TimeFormat, usage string) {
+		fs.BoolFunc(name, usage, func(string) error { popt.Time = f; return nil })
+	}
+	timeFlag("t", capture.TimeNone, "print no time")
+	timeFlag("tt", capture.TimeUnix, "print the time as seconds since 1970")
+	timeFlag("ttt", capture.TimeDelta, "print the time since the packet before")
+	timeFlag("tttt", capture.TimeOfDate, "print the date before the time of day")
 	read := fs.String("r", "", "read packets from pcap or pcapng `FILE` instead of capturing")
 	write := fs.String("w", "", "also save the packets to pcap `FILE`, a new file readable by you alone")
 	force := fs.Bool("force", false, "with -w, replace FILE if it exists (never a symbolic link, never the -r file)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: inspect packets [-i lo] [-port N] [-c COUNT] [-x] [-r FILE] [-w FILE [-force]]\n\n"+
+		fmt.Fprint(stderr, "usage: inspect packets [-i lo] [-port N] [-c COUNT] [-S] [-e] [-v] [-t...] [-x|-X|-A] [-r FILE] [-w FILE [-force]]\n\n"+
 			"Prints one line per TCP segment to or from the ports, as tcpdump does.\n"+
 			"Live capture needs CAP_NET_RAW (root); reading a file with -r does not.\n\n")
 		fs.PrintDefaults()
@@ -109,6 +122,7 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			visible.String(src.Name()), what, src.LinkType(), src.SnapLen())
 	}
 	var p capture.Packet
+	pr := capture.NewPrinter(popt)
 	line := make([]byte, 0, 256)
 	n := 0
 	for *count == 0 || n < *count {
@@ -117,14 +131,24 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			break
 		}
 		n++
-		line = capture.AppendLine(line[:0], &p)
+		line = pr.AppendLine(line[:0], &p)
 		if p.Malformed != "" {
 			// The decoder's reason may quote bytes of the frame.
 			line = append(line[:0], visible.String(string(line))...)
 		}
 		line = append(line, '\n')
-		if *hex && len(p.Payload) > 0 {
-			line = capture.AppendHex(line, p.Payload)
+		switch {
+		case *hexASCII:
+			line = capture.AppendHex(line, p.IP())
+		case *hex:
+			line = capture.AppendHexOnly(line, p.IP())
+		}
+		if *ascii && len(p.Payload) > 0 {
+			// The payload's own line breaks and tabs lay it out.
+			line = append(line, visible.Lines(string(p.Payload))...)
+			if line[len(line)-1] != '\n' {
+				line = append(line, '\n')
+			}
 		}
 		out.Write(line)
 		if pw != nil {

@@ -53,11 +53,12 @@ func TestPacketsReadsARecording(t *testing.T) {
 	}
 	lines := packetsLines(out)
 	want := map[int]string{
-		0:  "127.0.0.1.57200 > 127.0.0.1.39008: Flags [S], seq 0, win 65495, length 0",
-		1:  "127.0.0.1.39008 > 127.0.0.1.57200: Flags [S.], seq 0, ack 1, win 65483, length 0",
-		2:  "127.0.0.1.57200 > 127.0.0.1.39008: Flags [.], ack 1, win 64, length 0",
-		3:  "127.0.0.1.57200 > 127.0.0.1.39008: Flags [P.], seq 1:7, ack 1, win 64, length 6",
-		11: "127.0.0.1.57200 > 127.0.0.1.39008: Flags [F.], seq 276, ack 276, win 64, length 0",
+		// As tcpdump -nn prints them, without the TCP options (-v).
+		0:  "IP 127.0.0.1.57200 > 127.0.0.1.39008: Flags [S], seq 478583568, win 65495, length 0",
+		1:  "IP 127.0.0.1.39008 > 127.0.0.1.57200: Flags [S.], seq 252645321, ack 478583569, win 65483, length 0",
+		2:  "IP 127.0.0.1.57200 > 127.0.0.1.39008: Flags [.], ack 1, win 64, length 0",
+		3:  "IP 127.0.0.1.57200 > 127.0.0.1.39008: Flags [P.], seq 1:7, ack 1, win 64, length 6",
+		11: "IP 127.0.0.1.57200 > 127.0.0.1.39008: Flags [F.], seq 276, ack 276, win 64, length 0",
 	}
 	if len(lines) != 14 {
 		t.Fatalf("%d lines, want 14:\n%s", len(lines), out)
@@ -82,13 +83,46 @@ func TestPacketsFlags(t *testing.T) {
 			t.Errorf("%d lines, want 3", n)
 		}
 	})
-	t.Run("-x adds the payload in hex and ASCII", func(t *testing.T) {
+	t.Run("-X adds the packet from its IP header on in hex and ASCII, as tcpdump -X", func(t *testing.T) {
+		out, _, err := packetsRun(t, "-r", packetsRecording, "-c", "4", "-X")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "length 6\n\t0x0000:  4500 003a ") ||
+			!strings.HasSuffix(out, "\t0x0030:  6760 7557 6865 6c6c 6f0a                 g`uWhello.\n") {
+			t.Errorf("no hex dump of the first packet with data:\n%s", out)
+		}
+	})
+	t.Run("-x adds the same in hex alone, as tcpdump -x", func(t *testing.T) {
 		out, _, err := packetsRun(t, "-r", packetsRecording, "-c", "4", "-x")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasSuffix(out, "length 6\n\t0x0000:  6865 6c6c 6f0a                           hello.\n") {
-			t.Errorf("no hex dump of the first payload:\n%s", out)
+		if !strings.HasSuffix(out, "\t0x0030:  6760 7557 6865 6c6c 6f0a\n") {
+			t.Errorf("no hex dump of the first packet with data:\n%s", out)
+		}
+	})
+	t.Run("-A adds the payload as text", func(t *testing.T) {
+		out, _, err := packetsRun(t, "-r", packetsRecording, "-c", "4", "-A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(out, "length 6\nhello\n") {
+			t.Errorf("no text of the first payload:\n%s", out)
+		}
+	})
+	t.Run("-S -e -v -tt print as tcpdump does with them", func(t *testing.T) {
+		out, _, err := packetsRun(t, "-r", packetsRecording, "-c", "1", "-S", "-e", "-v", "-tt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// TZ=UTC tcpdump -nn -S -e -v -tt -c 1 -r testdata/echo4.pcap
+		want := "1795639763.550157 00:00:00:00:00:00 > 00:00:00:00:00:00, ethertype IPv4 (0x0800), length 74: " +
+			"(tos 0x0, ttl 64, id 2236, offset 0, flags [DF], proto TCP (6), length 60)\n" +
+			"    127.0.0.1.57200 > 127.0.0.1.39008: Flags [S], cksum 0xfe30 (incorrect -> 0x8f7c), " +
+			"seq 478583568, win 65495, options [mss 65495,sackOK,TS val 3810045441 ecr 0,nop,wscale 10], length 0\n"
+		if out != want {
+			t.Errorf("got\n%q\nwant\n%q", out, want)
 		}
 	})
 	t.Run("-port on a recording keeps only that port", func(t *testing.T) {
@@ -196,7 +230,7 @@ func TestPacketsLive(t *testing.T) {
 	stdout := &testout.Buffer{}
 	stderr := &testout.Buffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"packets", "-port", port, "-x", "-w", path}, stdout, stderr) }()
+	go func() { done <- run(ctx, []string{"packets", "-port", port, "-A", "-w", path}, stdout, stderr) }()
 
 	// Wait until the capture runs (or has failed).
 	select {
@@ -219,7 +253,7 @@ func TestPacketsLive(t *testing.T) {
 	c.Close()
 	<-served
 
-	stdout.WaitFor(t, `(?s)Flags \[S\].*Flags \[S\.\].*ping-from-the-te.*Flags \[F\.\].*Flags \[F\.\].*Flags \[\.\], ack 21,`)
+	stdout.WaitFor(t, `(?s)Flags \[S\].*Flags \[S\.\].*ping-from-the-test.*Flags \[F\.\].*Flags \[F\.\].*Flags \[\.\], ack 21,`)
 	cancel() // as Ctrl-C does
 	if err := <-done; err != nil {
 		t.Fatalf("after cancel: %v", err)
@@ -233,7 +267,7 @@ func TestPacketsLive(t *testing.T) {
 	if want := strconv.Itoa(lines) + " packets captured, 0 dropped by kernel"; !strings.Contains(stderr.String(), want) {
 		t.Errorf("summary %q, want %q", stderr.String(), want)
 	}
-	again, _, err := packetsRun(t, "-r", path, "-x")
+	again, _, err := packetsRun(t, "-r", path, "-A")
 	if err != nil {
 		t.Fatal(err)
 	}
