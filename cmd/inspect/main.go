@@ -3,6 +3,7 @@
 //	inspect [flags]              open the terminal UI
 //	inspect sockets [flags]      print the socket table once
 //	inspect packets [flags]      print one line per captured packet
+//	inspect follow [flags] CONN  print one connection's conversation
 //	inspect tap -listen L -to T  relay a socket and print its bytes
 //	inspect demo                 run the lab 09 chat and open the UI on it
 //
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSockets(ctx, rest, stdout, stderr)
 	case "packets":
 		return runPackets(ctx, rest, stdout, stderr)
+	case "follow":
+		return runFollow(ctx, rest, stdout, stderr)
 	case "tap":
 		return runTap(ctx, rest, stdout, stderr)
 	case "demo":
@@ -66,6 +69,7 @@ const usage = `usage:
   inspect sockets [-port N] [-path P] [-all] [-json]       print the socket table
   inspect packets [-i lo] [-port N] [-c N] [-x] [-r F] [-w F [-force]]
                                                           print packets
+  inspect follow [-i lo] [-port N] [-r F] CONNECTION       print a conversation
   inspect tap -listen L -to T [-text] [-mode M] [-snap N] [-write-timeout D]
                                                           relay and show bytes
   inspect demo [-pace D] [-once] [-no-ui] [-contrast] [-compare]
