@@ -130,8 +130,17 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
-	text := visible.String(e.Expr)
-	col := len([]rune(visible.String(e.Expr[:min(e.Pos, len(e.Expr))])))
-	return fmt.Sprintf("filter: %s at column %d\n  %s\n  %s^", visible.String(e.Msg), col+1, text,
-		strings.Repeat(" ", col))
+	col := e.column()
+	return fmt.Sprintf("%s\n  %s\n  %s^", e.Short(), visible.String(e.Expr), strings.Repeat(" ", col-1))
+}
+
+// Short returns the error on one line, without the expression: what is
+// wrong and at which column (1 for the first character).
+func (e *SyntaxError) Short() string {
+	return fmt.Sprintf("filter: %s at column %d", visible.String(e.Msg), e.column())
+}
+
+// column returns where Pos falls in the expression as Error shows it.
+func (e *SyntaxError) column() int {
+	return len([]rune(visible.String(e.Expr[:max(0, min(e.Pos, len(e.Expr)))]))) + 1
 }

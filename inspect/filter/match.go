@@ -10,7 +10,12 @@ type Matcher struct {
 	link uint32
 	vm   *bpf.VM
 	err  error
+	pad  []byte // MatchWire's copy of a frame cut short
 }
+
+// maxWire is the longest frame MatchWire rebuilds: the snap length of
+// a capture on lo.
+const maxWire = 262144
 
 // NewMatcher returns a Matcher for e; nil keeps every frame.
 func NewMatcher(e *Expr) *Matcher {
@@ -42,6 +47,25 @@ func (m *Matcher) Match(link uint32, frame []byte) bool {
 	}
 	n, err := m.vm.Run(frame)
 	return err == nil && n > 0
+}
+
+// MatchWire is Match for a frame that was wireLen bytes long on the
+// wire but of which only frame was kept, as the terminal UI keeps the
+// start of each frame: len and greater/less see wireLen (up to 256
+// KiB), as tcpdump's len does, and the bytes that were not kept read
+// as zeros.
+func (m *Matcher) MatchWire(link uint32, frame []byte, wireLen int) bool {
+	if wireLen <= len(frame) || m.expr.Empty() {
+		return m.Match(link, frame)
+	}
+	wireLen = min(wireLen, maxWire)
+	if cap(m.pad) < wireLen {
+		m.pad = make([]byte, wireLen)
+	}
+	b := m.pad[:wireLen]
+	n := copy(b, frame)
+	clear(b[n:])
+	return m.Match(link, b)
 }
 
 // Err returns why the last link type could not be filtered, or nil.

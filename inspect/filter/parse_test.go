@@ -197,3 +197,35 @@ func TestTCPPortsAndAnd(t *testing.T) {
 		})
 	}
 }
+
+func TestMatchWire(t *testing.T) {
+	frames := readFrames(t, "testdata/mixed.pcap")
+	var big []byte
+	for _, f := range frames {
+		if len(f) > 300 {
+			big = f
+			break
+		}
+	}
+	if big == nil {
+		t.Fatal("no frame over 300 bytes in the recording")
+	}
+	e, err := Parse("len > 300 and tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMatcher(e)
+	t.Run("a frame cut short is measured by its length on the wire", func(t *testing.T) {
+		if !m.MatchWire(LinkEthernet, big[:100], len(big)) {
+			t.Error("dropped")
+		}
+		if m.Match(LinkEthernet, big[:100]) {
+			t.Error("Match measured the cut frame as long")
+		}
+	})
+	t.Run("a whole frame is matched as it is", func(t *testing.T) {
+		if !m.MatchWire(LinkEthernet, big, len(big)) {
+			t.Error("dropped")
+		}
+	})
+}

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
@@ -13,29 +15,39 @@ import (
 )
 
 // packetsView is the Packets pane: one row per packet in the ring that
-// passes the narrowing and the filter, oldest first. While the newest
-// row is selected it follows new packets.
+// passes the narrowing and the filter, oldest first, with the columns
+// that fit (see fitColumns), and, when WHAT IT MEANS is not in the
+// table or is cut there, the selected packet's note on a line of its
+// own under it. While the newest row is selected it follows new packets.
 type packetsView struct {
-	*tview.Table
-	m *Model
+	*tview.Box
+	table *tview.Table
+	m     *Model
+	cols  []int // the columns of packetColumns shown, in order
 }
 
 var packetColumns = []string{"#", "TIME", "DIRECTION", "FROM", "TO", "FLAGS",
 	"SEQ", "ACK", "LEN", "WHAT IT MEANS"}
 
 func newPacketsView(m *Model) *packetsView {
-	v := &packetsView{Table: tview.NewTable(), m: m}
-	v.SetContent(packetsContent{v: v})
-	v.SetFixed(1, 0).SetSelectable(true, false)
-	v.SetSelectedStyle(m.opt.Theme.Selected)
+	v := &packetsView{Box: tview.NewBox(), table: tview.NewTable(), m: m}
+	v.cols = []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	v.table.SetContent(packetsContent{v: v})
+	v.table.SetFixed(1, 0).SetSelectable(true, false)
+	v.table.SetSelectedStyle(m.opt.Theme.Selected)
 	v.SetBorder(true)
-	v.SetSelectionChangedFunc(func(row, _ int) {
+	v.table.SetSelectionChangedFunc(func(row, _ int) {
 		if r := m.at(row - 1); r != nil {
 			m.selected = r.seq
 			m.follow = row-1 == m.Len()-1
 		}
 	})
 	return v
+}
+
+// InputHandler moves the selection.
+func (v *packetsView) InputHandler() func(*tcell.EventKey, func(tview.Primitive)) {
+	return v.table.InputHandler()
 }
 
 // sync moves the table's selection to the model's selected packet, or to
@@ -45,7 +57,7 @@ func (v *packetsView) sync() {
 	n := m.Len()
 	if n == 0 {
 		m.selected = 0
-		v.Select(0, 0)
+		v.table.Select(0, 0)
 		return
 	}
 	i := m.indexOf(m.selected)
@@ -57,14 +69,54 @@ func (v *packetsView) sync() {
 		}
 	}
 	m.selected = m.at(i).seq
-	if r, _ := v.GetSelection(); r != i+1 {
+	if r, _ := v.table.GetSelection(); r != i+1 {
 		follow := m.follow
-		v.Select(i+1, 0)
+		v.table.Select(i+1, 0)
 		m.follow = follow
 	}
 }
 
-// Draw draws the table, or a hint under the header while it is empty.
+// layout chooses the columns for a table w cells wide and h rows high,
+// from the widths of the rows it will show, and returns the width of
+// the notes column, 0 when it is not in the table.
+func (v *packetsView) layout(w, h int) (notesW int) {
+	m := v.m
+	widths := make([]int, len(packetColumns))
+	for c, name := range packetColumns {
+		widths[c] = cellWidth(name)
+	}
+	// The rows the table will show: it keeps its offset unless that
+	// leaves the selection out of view.
+	rows := max(h-1, 1)
+	sel := max(m.indexOf(m.selected), 0)
+	off, _ := v.table.GetOffset()
+	switch {
+	case sel < off:
+		off = sel
+	case sel >= off+rows:
+		off = sel - rows + 1
+	}
+	off = max(min(off, m.Len()-rows), 0)
+	for i := off; i < min(off+rows, m.Len()); i++ {
+		r := m.at(i)
+		for c := range packetColumns {
+			widths[c] = max(widths[c], cellWidth(packetCell(m, r, c)))
+		}
+	}
+	// With room for the notes, the table keeps them, and TIME if it fits
+	// too; without, the notes go under the table and TIME may stay.
+	order := append(slices.Clone(packetsOrder), colTime)
+	cols := fitColumns(w-notesMin-1, widths, order)
+	if len(cols) >= len(packetsOrder) {
+		v.cols = append(cols, colNotes)
+		return w - usedWidth(widths, cols) - 1
+	}
+	v.cols = fitColumns(w, widths, order)
+	return 0
+}
+
+// Draw draws the table, the selected packet's note under it when the
+// table lacks room for it, or a hint under the header while it is empty.
 func (v *packetsView) Draw(screen tcell.Screen) {
 	v.sync()
 	m := v.m
@@ -75,9 +127,25 @@ func (v *packetsView) Draw(screen tcell.Screen) {
 	if r := m.selectedRow(); r != nil && r.tap != nil {
 		title += "— tap: " + tap.Banner + " "
 	}
-	v.SetTitle(visible.Tview(title))
-	v.Table.Draw(screen)
+	x, y, w, h := v.GetInnerRect()
+	v.SetTitle(visible.Tview(fitTitle(title, w)))
+	v.Box.DrawForSubclass(screen, v)
 	defer sealRight(screen, v)
+	notesW := v.layout(w, h)
+	r := m.selectedRow()
+	noteLines := 0
+	if r != nil && (notesW == 0 || cellWidth(r.note) > notesW) && h >= 4 {
+		noteLines = min(2, len(tview.WordWrap(visible.Tview(r.note), max(w-2, 1))))
+		if h < 8 {
+			noteLines = 1
+		}
+	}
+	v.table.SetRect(x, y, w, h-noteLines)
+	v.table.Draw(screen)
+	if noteLines > 0 {
+		printLines(screen, visible.Tview(r.note), x+1, y+h-noteLines, w-2, noteLines,
+			stepColor(m.opt.Theme, r.step))
+	}
 	if m.Len() > 0 {
 		return
 	}
@@ -99,7 +167,6 @@ func (v *packetsView) Draw(screen tcell.Screen) {
 	case hint == "":
 		hint = "no packets yet"
 	}
-	x, y, w, h := v.GetInnerRect()
 	if h > 2 {
 		printLines(screen, hint, x+1, y+2, w-2, h-2, m.opt.Theme.Dim)
 	}
@@ -111,14 +178,15 @@ type packetsContent struct {
 }
 
 func (c packetsContent) GetRowCount() int    { return c.v.m.Len() + 1 }
-func (c packetsContent) GetColumnCount() int { return len(packetColumns) }
+func (c packetsContent) GetColumnCount() int { return len(c.v.cols) }
 
 func (c packetsContent) GetCell(row, col int) *tview.TableCell {
 	m := c.v.m
 	th := m.opt.Theme
-	if col < 0 || col >= len(packetColumns) {
+	if col < 0 || col >= len(c.v.cols) {
 		return nil
 	}
+	col = c.v.cols[col]
 	if row == 0 {
 		return tview.NewTableCell(packetColumns[col]).SetTextColor(th.Header).
 			SetSelectable(false)
@@ -146,6 +214,9 @@ func (c packetsContent) GetCell(row, col int) *tview.TableCell {
 // packetCell returns the text of column col for packet r.
 func packetCell(m *Model, r *row, col int) string {
 	p := &r.p
+	if r.tap != nil && (col == 3 || col == 4) {
+		return shortPath(tapCell(r, col))
+	}
 	if r.tap != nil && col >= 2 && col <= 8 {
 		return tapCell(r, col)
 	}
@@ -202,4 +273,18 @@ func stepColor(th Theme, s step) tcell.Color {
 		return th.Text
 	}
 	return th.Dim
+}
+
+// maxAddrWidth is the widest address the FROM and TO columns show in
+// full: an IPv6 address with a port. A longer socket path of a tap is
+// shown as "…/" and its last element; the Bytes pane names it in full.
+const maxAddrWidth = 24
+
+// shortPath returns a, or for a path wider than maxAddrWidth, "…/" and
+// its last element.
+func shortPath(a string) string {
+	if cellWidth(a) <= maxAddrWidth || !strings.Contains(a, "/") {
+		return a
+	}
+	return "…/" + a[strings.LastIndex(a, "/")+1:]
 }

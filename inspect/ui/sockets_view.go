@@ -18,11 +18,13 @@ type socketsView struct {
 	table  *tview.Table
 	m      *Model
 	selKey string // the selected socket, kept across refreshes
+	cols   []int  // the columns of sockets.Columns shown, in order
 }
 
 func newSocketsView(m *Model) *socketsView {
 	v := &socketsView{Box: tview.NewBox(), table: tview.NewTable(), m: m}
-	v.table.SetContent(socketsContent{m: m})
+	v.cols = []int{0, 1, 2, 3, 4, 5, 6, 7, 8}
+	v.table.SetContent(socketsContent{v: v})
 	v.table.SetFixed(1, 0).SetSelectable(true, false)
 	v.table.SetSelectedStyle(m.opt.Theme.Selected)
 	v.table.SetSelectionChangedFunc(func(row, _ int) {
@@ -59,6 +61,40 @@ func (v *socketsView) keepSelection() {
 	v.table.Select(min(max(r, 1), len(m.shown)), 0)
 }
 
+// showSelection scrolls the table, h rows high with its header, so that
+// the selected row is in view. (A table drawn while it had no rows
+// would otherwise stay scrolled to its end: the first screen would show
+// the last sockets and explain the first, out of view.)
+func (v *socketsView) showSelection(h int) {
+	r, _ := v.table.GetSelection()
+	off, _ := v.table.GetOffset()
+	rows := h - 1
+	switch {
+	case r < 1 || rows < 1:
+		v.table.SetOffset(0, 0)
+	case r-1 < off:
+		v.table.SetOffset(r-1, 0)
+	case r-1 >= off+rows:
+		v.table.SetOffset(r-rows, 0)
+	default:
+		v.table.SetOffset(off, 0) // and stop following the end
+	}
+}
+
+// layout chooses the columns that fit in w cells (see fitColumns).
+func (v *socketsView) layout(w int) {
+	widths := make([]int, len(sockets.Columns))
+	for c, name := range sockets.Columns {
+		widths[c] = cellWidth(name)
+	}
+	for _, row := range v.m.socketRows {
+		for c, cell := range row {
+			widths[c] = max(widths[c], cellWidth(cell))
+		}
+	}
+	v.cols = fitColumns(w, widths, socketsOrder)
+}
+
 // selected returns the socket on the selected row.
 func (v *socketsView) selected() (sockets.Socket, bool) {
 	r, _ := v.table.GetSelection()
@@ -81,10 +117,17 @@ func (v *socketsView) Draw(screen tcell.Screen) {
 	v.SetTitle(fmt.Sprintf(" Sockets (%d) ", len(m.shown)))
 	v.Box.DrawForSubclass(screen, v)
 	x, y, w, h := v.GetInnerRect()
+	// The sentence about the selected socket takes two lines, or one
+	// in a low pane, or none in the lowest.
 	explain := 2
-	if h < 6 {
+	switch {
+	case h < 4:
 		explain = 0
+	case h < 7:
+		explain = 1
 	}
+	v.layout(w)
+	v.showSelection(h - explain)
 	v.table.SetRect(x, y, w, h-explain)
 	v.table.Draw(screen)
 	defer sealRight(screen, v)
@@ -110,28 +153,30 @@ func (v *socketsView) Draw(screen tcell.Screen) {
 
 type socketsContent struct {
 	tview.TableContentReadOnly
-	m *Model
+	v *socketsView
 }
 
-func (c socketsContent) GetRowCount() int    { return len(c.m.shown) + 1 }
-func (c socketsContent) GetColumnCount() int { return len(sockets.Columns) }
+func (c socketsContent) GetRowCount() int    { return len(c.v.m.shown) + 1 }
+func (c socketsContent) GetColumnCount() int { return len(c.v.cols) }
 
 func (c socketsContent) GetCell(row, col int) *tview.TableCell {
-	th := c.m.opt.Theme
-	if col < 0 || col >= len(sockets.Columns) {
+	m := c.v.m
+	th := m.opt.Theme
+	if col < 0 || col >= len(c.v.cols) {
 		return nil
 	}
+	col = c.v.cols[col]
 	if row == 0 {
 		return tview.NewTableCell(sockets.Columns[col]).SetTextColor(th.Header).
 			SetSelectable(false)
 	}
-	if row > len(c.m.socketRows) {
+	if row > len(m.socketRows) {
 		return nil
 	}
-	cell := tview.NewTableCell(visible.Tview(c.m.socketRows[row-1][col])).SetTextColor(th.Text)
+	cell := tview.NewTableCell(visible.Tview(m.socketRows[row-1][col])).SetTextColor(th.Text)
 	switch sockets.Columns[col] {
 	case "STATE":
-		cell.SetTextColor(stateColor(th, c.m.shown[row-1].State))
+		cell.SetTextColor(stateColor(th, m.shown[row-1].State))
 	case "RECV-Q", "SEND-Q", "INODE":
 		cell.SetAlign(tview.AlignRight)
 	}

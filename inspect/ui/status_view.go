@@ -25,38 +25,115 @@ func newStatusView(m *Model, input *tview.InputField) *statusView {
 	return &statusView{Box: tview.NewBox(), m: m, input: input}
 }
 
+// segment is a part of the status bar's first line: its text, a shorter
+// form for a narrow terminal, and whether it may be left out.
+type segment struct {
+	full, short string
+	drop        int // 0: always shown; else the order in which it goes, 1 first
+}
+
 // line1 returns the first line's segments.
-func (v *statusView) line1() []string {
+func (v *statusView) line1() []segment {
 	m := v.m
 	st := m.status
 	// The source counts every packet it delivered, listed or not.
 	n := int(max(m.seen, m.stats.Packets))
-	seen := plural(n, "packet") + " seen"
+	seen := segment{plural(n, "packet") + " seen", fmt.Sprintf("%d seen", n), 0}
 	if m.tapSeen > 0 {
-		seen = plural(n, "packet") + " + " + plural(int(m.tapSeen), "tap event") + " seen"
+		seen.full = plural(n, "packet") + " + " + plural(int(m.tapSeen), "tap event") + " seen"
+		seen.short = fmt.Sprintf("%d+%d tap seen", n, m.tapSeen)
 	}
-	seg := []string{orDash(st.Source), orDash(st.Filter), seen,
-		fmt.Sprintf("%d kernel drops", m.stats.Drops)}
+	seg := []segment{{orDash(st.Source), orDash(st.Source), 4}, {orDash(st.Filter), "", 1}, seen,
+		{fmt.Sprintf("%d kernel drops", m.stats.Drops), fmt.Sprintf("%d drops", m.stats.Drops), 0}}
 	if m.tapLost > 0 {
-		seg = append(seg, fmt.Sprintf("%d tap events lost", m.tapLost))
+		seg = append(seg, segment{fmt.Sprintf("%d tap events lost", m.tapLost),
+			fmt.Sprintf("%d tap lost", m.tapLost), 0})
 	}
 	if st.LinkType != "" {
-		seg = append(seg, st.LinkType)
+		seg = append(seg, segment{st.LinkType, "", 2})
 	}
-	seg = append(seg, orDash(st.Capture))
+	seg = append(seg, segment{orDash(st.Capture), orDash(st.Capture), 0})
 	if m.skipped > 0 {
-		seg = append(seg, fmt.Sprintf("%d not listed (UI behind)", m.skipped))
+		seg = append(seg, segment{fmt.Sprintf("%d not listed (UI behind)", m.skipped),
+			fmt.Sprintf("%d not listed", m.skipped), 0})
 	}
 	if m.paused {
-		seg = append(seg, fmt.Sprintf("PAUSED (%d held back)", m.held))
+		seg = append(seg, segment{fmt.Sprintf("PAUSED (%d held back)", m.held),
+			fmt.Sprintf("PAUSED (%d held)", m.held), 0})
 	}
 	if m.narrow.on {
-		seg = append(seg, "only "+m.narrow.label)
+		seg = append(seg, segment{"only " + m.narrow.label, "", 3})
 	}
 	if f := m.Filter(); f != "" {
-		seg = append(seg, "/"+f)
+		seg = append(seg, segment{"/" + f, "/" + f, 0})
 	}
-	return append(seg, "? help")
+	return append(seg, segment{"? help", "? help", 0})
+}
+
+// fitLine1 joins the segments in w cells: in full if they fit, else
+// leaving out the droppable ones in order (the filter, the link type,
+// the narrowing, the source) and in their short forms until they fit.
+func fitLine1(seg []segment, w int) string {
+	join := func(short bool, dropped int) string {
+		var parts []string
+		for _, s := range seg {
+			t := s.full
+			if short {
+				t = s.short
+			}
+			if t == "" || s.drop > 0 && s.drop <= dropped {
+				continue
+			}
+			parts = append(parts, t)
+		}
+		return " " + strings.Join(parts, " │ ")
+	}
+	// Full words first, without the filter and the link type if need
+	// be; then the short forms, without the narrowing and the source.
+	tries := []struct {
+		short   bool
+		dropped int
+	}{{false, 0}, {false, 1}, {false, 2}, {true, 2}, {true, 3}, {true, 4}}
+	var line string
+	for _, t := range tries {
+		if line = join(t.short, t.dropped); cellWidth(line) <= w {
+			break
+		}
+	}
+	return line
+}
+
+// keyHelp lists the keys the second line names, most useful first; the
+// first line always ends with "? help".
+var keyHelp = []struct{ key, word string }{
+	{"q", "quit"}, {"Tab", "pane"}, {"Enter", "follow"}, {"Esc", "all"},
+	{"/", "filter"}, {"space", "pause"}, {"w", "save"}, {"↑↓ j k", "move"},
+	{"v", "compare"}, {"c", "clear"},
+}
+
+// keyOrder is the order the keys are named in on the line.
+var keyOrder = []string{"Tab", "↑↓ j k", "Enter", "Esc", "/", "space", "c", "w", "v", "q"}
+
+// keysLine names as many keys as fit in w cells, the most useful first,
+// in a fixed order.
+func keysLine(w int) string {
+	chosen := map[string]string{}
+	width := 1
+	for _, k := range keyHelp {
+		n := cellWidth(k.key+" "+k.word) + 3
+		if width+n > w {
+			continue
+		}
+		width += n
+		chosen[k.key] = k.word
+	}
+	var parts []string
+	for _, k := range keyOrder {
+		if word, ok := chosen[k]; ok {
+			parts = append(parts, k+" "+word)
+		}
+	}
+	return " " + strings.Join(parts, " · ")
 }
 
 func orDash(s string) string {
@@ -74,7 +151,7 @@ func (v *statusView) Draw(screen tcell.Screen) {
 	for i := 0; i < w; i++ {
 		screen.Put(x+i, y, " ", bar)
 	}
-	line := " " + strings.Join(v.line1(), " │ ")
+	line := fitLine1(v.line1(), w)
 	style := bar
 	if v.m.stats.Drops > 0 || v.m.status.Problem != "" {
 		style = style.Foreground(th.Warning)
@@ -93,13 +170,14 @@ func (v *statusView) Draw(screen tcell.Screen) {
 		printStyled(screen, " "+v.m.status.Problem, x, y+1, w,
 			tcell.StyleDefault.Foreground(th.Reset))
 	case v.m.compare:
-		printStyled(screen, " v or Esc back to the panes · ? help · q quit · "+
-			"the compare view follows the packet selected in the panes",
-			x, y+1, w, tcell.StyleDefault.Foreground(th.Dim))
+		line := " v or Esc back to the panes · ? help · q quit · " +
+			"the compare view follows the packet selected in the panes"
+		if cellWidth(line) > w {
+			line = " v or Esc back to the panes · ? help · q quit"
+		}
+		printStyled(screen, line, x, y+1, w, tcell.StyleDefault.Foreground(th.Dim))
 	default:
-		printStyled(screen, " Tab pane · ↑↓ j k move · Enter follow · "+
-			"Esc all · / filter · space pause · c clear · w save · v compare · q quit",
-			x, y+1, w, tcell.StyleDefault.Foreground(th.Dim))
+		printStyled(screen, keysLine(w), x, y+1, w, tcell.StyleDefault.Foreground(th.Dim))
 	}
 }
 

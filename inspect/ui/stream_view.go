@@ -22,10 +22,11 @@ import (
 // It follows the end of the conversation while scrolled to the bottom.
 type streamView struct {
 	*tview.TextView
-	m    *Model
-	key  connKey
-	seq  uint64 // the stream's change counter last shown
-	none bool   // showing the "nothing" text
+	m     *Model
+	key   connKey
+	seq   uint64   // the stream's change counter last shown
+	none  bool     // showing the "nothing" text
+	title []string // the title, longest first (see titles)
 }
 
 func newStreamView(m *Model) *streamView {
@@ -42,14 +43,14 @@ func (v *streamView) Draw(screen tcell.Screen) {
 	case s == nil:
 		if !v.none || k != v.key {
 			v.key, v.none, v.seq = k, true, 0
-			v.SetTitle(" Stream ")
+			v.title = []string{" Stream "}
 			msg := "select a packet or press Enter on a socket to follow its conversation"
 			if k != (connKey{}) {
 				c, sv := v.m.clientServer(k)
-				v.SetTitle(visible.Tview(" Stream of " + addrString(c) + " ⇄ " + addrString(sv) + " "))
+				v.title = titles("Stream of", addrString(c), addrString(sv), "", "")
 				msg = "no data on this connection yet"
 				if k.tap != "" {
-					v.SetTitle(fmt.Sprintf(" Stream of tap connection #%d ", k.conn))
+					v.title = []string{fmt.Sprintf(" Stream of tap connection #%d ", k.conn), " Stream "}
 					msg = "no data on this tap connection yet\n" + tap.Banner
 				}
 			}
@@ -65,24 +66,55 @@ func (v *streamView) Draw(screen tcell.Screen) {
 			v.ScrollToEnd()
 		}
 	}
+	_, _, w, _ := v.GetInnerRect()
+	v.SetTitle(fitTagged(v.title, w))
 	v.TextView.Draw(screen)
 	sealRight(screen, v)
+}
+
+// titles returns the forms of a conversation's title, longest first:
+// label, then each end with its role, then without, then ports or base
+// names only, then the label alone. c and s are the client's and the
+// server's addresses, shown literally; cc and sc their colours, or ""
+// for plain text.
+func titles(label, c, s, cc, sc string) []string {
+	paint := func(color, text string) string {
+		if color == "" {
+			return visible.Tview(text)
+		}
+		return "[" + color + "]" + visible.Tview(text) + "[-]"
+	}
+	// A path by its last element, an address by its port.
+	short := func(a string) string {
+		if i := strings.LastIndex(a, "/"); i >= 0 && i < len(a)-1 {
+			return "…/" + a[i+1:]
+		}
+		if i := strings.LastIndex(a, ":"); i >= 0 && i < len(a)-1 {
+			return a[i:]
+		}
+		return a
+	}
+	return []string{
+		" " + label + ": " + paint(cc, "client "+c) + " ⇄ " + paint(sc, "server "+s) + " ",
+		" " + label + ": " + paint(cc, c) + " ⇄ " + paint(sc, s) + " ",
+		" " + label + ": " + paint(cc, short(c)) + " ⇄ " + paint(sc, short(s)) + " ",
+		" " + label + " ",
+	}
 }
 
 func (v *streamView) text(k connKey, s *streamBuf) string {
 	th := v.m.opt.Theme
 	var sb strings.Builder
 	if s.tap != "" {
-		v.SetTitle(fmt.Sprintf(" Stream via tap: [%s]client %s[-] ⇄ [%s]server %s[-] ",
-			th.Client.String(), visible.Tview(s.tapClient), th.Server.String(), visible.Tview(s.tapServer)))
+		v.title = titles("Stream via tap", s.tapClient, s.tapServer, th.Client.String(), th.Server.String())
 		fmt.Fprintf(&sb, "[%s]%s[-]\n", th.Tap.String(), visible.Tview(tap.Banner))
 	} else {
 		client, server := s.client, s.server
 		if !client.IsValid() {
 			client, server = v.m.clientServer(k)
 		}
-		v.SetTitle(fmt.Sprintf(" Stream: [%s]client %s[-] ⇄ [%s]server %s[-] ",
-			th.Client.String(), addrString(client), th.Server.String(), addrString(server)))
+		v.title = titles("Stream", addrString(client), addrString(server),
+			th.Client.String(), th.Server.String())
 	}
 	if s.dropped > 0 {
 		fmt.Fprintf(&sb, "[%s]… %s dropped from the start[-]\n", th.Dim.String(),
