@@ -1,11 +1,14 @@
 // Command inspect shows every lab socket and the live bytes on loopback.
 //
-//	inspect [flags]              open the terminal UI
-//	inspect sockets [flags]      print the socket table once
-//	inspect packets [flags]      print one line per captured packet
-//	inspect follow [flags] CONN  print one connection's conversation
-//	inspect tap -listen L -to T  relay a socket and print its bytes
-//	inspect demo                 run the lab 09 chat and open the UI on it
+//	inspect [flags] [expr]         open the terminal UI
+//	inspect sockets [flags]        print the socket table once
+//	inspect packets [flags] [expr] print one line per captured packet
+//	inspect follow [flags] CONN    print one connection's conversation
+//	inspect tap -listen L -to T    relay a socket and print its bytes
+//	inspect demo                   run the lab 09 chat and open the UI on it
+//
+// expr is a tcpdump filter expression, such as 'tcp port 3008 and
+// tcp[tcpflags] & tcp-syn != 0'.
 //
 // "inspect -h" prints this usage and the terminal UI's flags.
 //
@@ -65,10 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 const usage = `usage:
   inspect [-port N] [-path P] [-all] [-i IFACE] [-r FILE]  open the terminal UI
-          [-tap L=T] [-contrast] [-compare] [-ring N]
+          [-tap L=T] [-contrast] [-compare] [-ring N] [EXPRESSION]
   inspect sockets [-port N] [-path P] [-all] [-json]       print the socket table
   inspect packets [-i lo] [-port N] [-c N] [-x] [-r F] [-w F [-force]]
-                                                          print packets
+          [EXPRESSION]                                    print packets
   inspect follow [-i lo] [-port N] [-r F] CONNECTION       print a conversation
   inspect tap -listen L -to T [-text] [-mode M] [-snap N] [-write-timeout D]
                                                           relay and show bytes

@@ -15,7 +15,10 @@ import (
 )
 
 // runPackets prints one line per captured TCP segment, like tcpdump, from
-// a live interface or a pcap file (-r), and can save them (-w). It stops
+// a live interface or a pcap file (-r), and can save them (-w). The
+// arguments after the flags, joined by spaces, are a tcpdump filter
+// expression: live, the kernel applies it (with -port when given, in
+// place of the default port otherwise); on a file, the VM does. It stops
 // after -c packets, at the end of a file, or when ctx is cancelled
 // (Ctrl-C, SIGTERM), and then prints a summary on stderr.
 func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -43,10 +46,11 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	write := fs.String("w", "", "also save the packets to pcap `FILE`, a new file readable by you alone")
 	force := fs.Bool("force", false, "with -w, replace FILE if it exists (never a symbolic link, never the -r file)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: inspect packets [-i lo] [-port N] [-c COUNT] [-S] [-e] [-v] [-t...] [-x|-X|-A] [-r FILE] [-w FILE [-force]]\n\n"+
+		fmt.Fprint(stderr, "usage: inspect packets [-i lo] [-port N] [-c COUNT] [-S] [-e] [-v] [-t...] [-x|-X|-A] [-r FILE] [-w FILE [-force]] [EXPRESSION]\n\n"+
 			"Prints one line per TCP segment to or from the ports, as tcpdump does.\n"+
 			"Live capture needs CAP_NET_RAW (root); reading a file with -r does not.\n\n")
 		fs.PrintDefaults()
+		fmt.Fprint(stderr, filterHelp)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -54,9 +58,9 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return usageError{err}
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return usageError{fmt.Errorf("packets: unexpected argument %s", visible.Quote(fs.Arg(0)))}
+	expr, err := parseExpression(fs.Args())
+	if err != nil {
+		return usageError{fmt.Errorf("packets: %w", err)}
 	}
 	if *count < 0 {
 		return usageError{errors.New("packets: -c must be 0 or more")}
@@ -66,14 +70,21 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 
 	var src *capture.Source
-	var err error
 	if *read != "" {
 		src, err = capture.OpenFile(*read)
 		if err == nil && ports.set {
 			src.SetPorts(ports.ports)
 		}
+		if err == nil {
+			src.SetFilter(expr)
+		}
 	} else {
-		src, err = capture.Live(capture.Config{Interface: *iface, Ports: ports.ports})
+		src, err = capture.Live(capture.Config{Interface: *iface,
+			Ports: filterPorts(ports, expr), Filter: expr})
+		if err == nil && !ports.set {
+			// The default port still tells client from server.
+			src.SetPorts(ports.ports)
+		}
 		if errors.Is(err, capture.ErrPermission) {
 			return fmt.Errorf("%w\n\n%s", err, capture.PermissionHelp())
 		}
@@ -115,8 +126,11 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *read == "" {
 		what := "all TCP"
-		if len(ports.ports) > 0 {
-			what = "TCP port " + ports.String()
+		if ps := filterPorts(ports, expr); len(ps) > 0 {
+			what = "TCP port " + (&portList{ports: ps}).String()
+		}
+		if !expr.Empty() {
+			what += " and " + expr.String()
 		}
 		fmt.Fprintf(stderr, "inspect: listening on %s (%s), link type %s, snapshot length %d bytes\n",
 			visible.String(src.Name()), what, src.LinkType(), src.SnapLen())

@@ -184,7 +184,7 @@ func TestPacketsBadInput(t *testing.T) {
 		{"a port that is not a number is a usage error", []string{"-port", "web"}, true, `"web" is not a TCP port`},
 		{"a port out of range is a usage error", []string{"-port", "70000"}, true, "not a TCP port"},
 		{"a negative count is a usage error", []string{"-c", "-1"}, true, "-c must be 0 or more"},
-		{"an extra argument is a usage error", []string{"tcp"}, true, "unexpected argument"},
+		{"a malformed expression is a usage error", []string{"tcp", "port"}, true, "tcp port"},
 		{"a missing file is named", []string{"-r", "/nonexistent/x.pcap"}, false, "/nonexistent/x.pcap"},
 		{"a truncated file names the file and the offset", []string{"-r", corrupt}, false, corrupt + ": at byte "},
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/tap"
 	"github.com/socketlab/socketlab/inspect/visible"
 	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
@@ -133,8 +134,7 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // printTapEvent writes one event as a line, followed for data by a hex
-// dump in the layout of tcpdump -X and inspect packets -X (or, with
-// text, a quoted string: visible.Quote) of the bytes kept. client and
+// dump (or, with text, a quoted string: visible.Quote) of the bytes kept. client and
 // server are the networks ("tcp" or "unix") of the relay's two sides.
 // Addresses and errors are shown literally (visible.String): a client
 // can bind its socket to any path it likes.
@@ -161,7 +161,10 @@ func printTapEvent(w io.Writer, ev tap.Event, text bool, client, server string) 
 			return
 		}
 		fmt.Fprintf(w, "%s %s %d bytes%s\n", head, ev.Dir, ev.Len, more)
-		w.Write(capture.AppendHex(nil, ev.Data))
+		dump := strings.TrimSuffix(hex.Dump(ev.Data), "\n")
+		for line := range strings.SplitSeq(dump, "\n") {
+			fmt.Fprintf(w, "  %s\n", bytes.TrimRight([]byte(line), " "))
+		}
 	case tap.HalfClose:
 		fmt.Fprintf(w, "%s half-close %s: %s\n", head, ev.Dir,
 			tap.HalfCloseNote(ev.Dir, client, server))

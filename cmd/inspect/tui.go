@@ -78,6 +78,7 @@ func parseTUIFlags(args []string, stdout io.Writer) (app.Config, error) {
 		fs.SetOutput(&b)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
+		b.WriteString(filterHelp)
 		return b.String()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -87,14 +88,16 @@ func parseTUIFlags(args []string, stdout io.Writer) (app.Config, error) {
 		}
 		return app.Config{}, usageError{fmt.Errorf("%v\n\n%s", err, help())}
 	}
-	if fs.NArg() > 0 {
-		return app.Config{}, usageError{fmt.Errorf("unexpected argument %s\n\n%s", visible.Quote(fs.Arg(0)), help())}
+	expr, err := parseExpression(fs.Args())
+	if err != nil {
+		return app.Config{}, usageError{err}
 	}
 	if *ring < 1 {
 		return app.Config{}, usageError{fmt.Errorf("-ring %d: keep at least 1 packet", *ring)}
 	}
 	return app.Config{Ports: ports.ports, Paths: paths.paths, All: *all, Iface: *iface,
-		File: *file, Ring: *ring, Contrast: *contrast, Compare: *compare, Taps: taps}, nil
+		File: *file, Ring: *ring, Contrast: *contrast, Compare: *compare, Taps: taps,
+		Filter: expr, FilterAlone: !expr.Empty() && !ports.set}, nil
 }
 
 // tuiTaps is the TUI's -tap flag: repeatable, each value L=T.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/socketlab/socketlab/inspect/filter"
 	"github.com/socketlab/socketlab/inspect/sockets"
 	"github.com/socketlab/socketlab/inspect/tap"
 	"github.com/socketlab/socketlab/inspect/ui"
@@ -24,6 +25,14 @@ type Config struct {
 	Iface string   // the interface to capture on; "" is lo
 	File  string   // a pcap file to show instead of capturing
 	Ring  int      // packets kept, listed and saved; 0 is ui.DefaultRingSize
+
+	// Filter is a tcpdump expression the capture applies too, live in
+	// the kernel, to a file in user space: it keeps the TCP segments of
+	// Ports (of every port with All or FilterAlone) that Filter keeps.
+	// With FilterAlone, Ports still choose the sockets shown and tell
+	// client from server.
+	Filter      *filter.Expr
+	FilterAlone bool
 
 	Contrast bool // the high-contrast theme, for projectors
 	Compare  bool // open on the compare view (TCP beside IPC)
@@ -91,6 +100,15 @@ func socketFilter(cfg Config) sockets.Filter {
 
 // filterText describes what the UI watches, for the status bar.
 func filterText(cfg Config) string {
+	if !cfg.Filter.Empty() {
+		// The expression as typed, after what else selects packets.
+		expr := cfg.Filter.String()
+		if cfg.All || cfg.FilterAlone {
+			return expr
+		}
+		cfg.Filter = nil
+		return filterText(cfg) + " and " + expr
+	}
 	if cfg.All {
 		return "all sockets, all TCP"
 	}

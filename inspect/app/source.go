@@ -43,19 +43,23 @@ func open(cfg Config) (Source, ui.Status, error) {
 		if err != nil {
 			return nil, st, err
 		}
-		if !cfg.All {
+		if !cfg.All && !cfg.FilterAlone {
 			src.SetPorts(cfg.Ports)
 		}
+		src.SetFilter(cfg.Filter)
 		st.Source, st.Capture, st.File = "file "+cfg.File, "reading", true
 		st.LinkType = src.LinkType().String()
 		return src, st, nil
 	}
 	st.Source = "live " + cfg.Iface
 	var ports []int
-	if !cfg.All {
+	if !cfg.All && !cfg.FilterAlone {
 		ports = cfg.Ports
 	}
-	src, err := capture.Live(capture.Config{Interface: cfg.Iface, Ports: ports})
+	src, err := capture.Live(capture.Config{Interface: cfg.Iface, Ports: ports, Filter: cfg.Filter})
+	if err == nil && ports == nil && !cfg.All {
+		src.SetPorts(cfg.Ports) // they still tell client from server
+	}
 	switch {
 	case errors.Is(err, capture.ErrPermission):
 		st.Capture = "capture off: no CAP_NET_RAW"

@@ -39,6 +39,7 @@ func seg(i int, from, to netip.AddrPort, f capture.Flags, seq, ack uint32, paylo
 		Src: from, Dst: to, Flags: f, Seq: seq, Ack: ack, Window: 512,
 		RawSeq: isn + seq, RawAck: peer + ack,
 		Len: len(payload), Payload: []byte(payload), WireLen: 66 + len(payload),
+		Link: capture.LinkEthernet, Frame: frameOf(from, to, f, isn+seq, peer+ack, 512, []byte(payload)),
 	}
 }
 

@@ -73,7 +73,7 @@ func (m *Model) release() string {
 	h.start, h.n, h.lost = 0, 0, 0
 	m.held = 0
 	m.trimVisible()
-	if m.narrow.on || len(m.filter) > 0 {
+	if m.narrow.on || m.filter != nil {
 		m.refilter()
 	}
 	msg := "resumed: listed the " + plural(n, "packet") + " that arrived while paused"

@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"errors"
+
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+
+	"github.com/socketlab/socketlab/inspect/filter"
 )
 
 // InputHandler handles the inspector's keys and passes the others (arrows,
@@ -70,9 +74,9 @@ func (u *UI) runeKey(r rune) bool {
 	case '?':
 		u.showHelp = true
 	case '/':
-		u.status.edit = true
-		u.input.SetText(u.m.Filter())
-		u.input.Focus(nil)
+		u.openFilter(false)
+	case 's':
+		u.openFilter(true)
 	case ' ':
 		u.m.SetPaused(!u.m.paused)
 	case 'c':
@@ -88,11 +92,33 @@ func (u *UI) runeKey(r rune) bool {
 	return true
 }
 
-// editKey handles keys while the filter is typed.
+// openFilter opens the input on the packets' filter, a tcpdump
+// expression, or with sockets on the Sockets pane's words. An
+// expression that was refused comes back to be fixed.
+func (u *UI) openFilter(sockets bool) {
+	u.editSockets = sockets
+	u.status.edit = true
+	switch {
+	case sockets:
+		u.input.SetLabel(" sockets: ").SetText(u.m.SocketsFilter())
+	case u.draft != "":
+		u.input.SetLabel(" filter: ").SetText(u.draft)
+	default:
+		u.input.SetLabel(" filter: ").SetText(u.m.Filter())
+	}
+	u.input.Focus(nil)
+}
+
+// editKey handles keys while a filter is typed.
 func (u *UI) editKey(ev *tcell.EventKey, setFocus func(tview.Primitive)) {
 	switch ev.Key() {
 	case tcell.KeyEnter:
-		u.m.SetFilter(u.input.GetText())
+		text := u.input.GetText()
+		if u.editSockets {
+			u.m.SetSocketsFilter(text)
+		} else {
+			u.setFilter(text)
+		}
 		fallthrough
 	case tcell.KeyEscape:
 		u.status.edit = false
@@ -102,6 +128,23 @@ func (u *UI) editKey(ev *tcell.EventKey, setFocus func(tview.Primitive)) {
 	if h := u.input.InputHandler(); h != nil {
 		h(ev, setFocus)
 	}
+}
+
+// setFilter sets the packets' filter, or says in the status line why
+// the expression is refused and keeps it to be fixed on the next /.
+func (u *UI) setFilter(text string) {
+	u.draft = ""
+	err := u.m.SetFilter(text)
+	if err == nil {
+		return
+	}
+	u.draft = text
+	msg := err.Error()
+	var se *filter.SyntaxError
+	if errors.As(err, &se) {
+		msg = se.Short()
+	}
+	u.m.message = msg + "; / to fix it (the previous filter stays)"
 }
 
 // enter narrows the packets to the selected socket's or packet's
@@ -136,7 +179,9 @@ func (u *UI) escape() {
 	switch {
 	case u.m.narrow.on:
 		u.m.ClearNarrow()
-	case len(u.m.filter) > 0:
+	case u.m.filter != nil:
 		u.m.SetFilter("")
+	case len(u.m.sockFilter) > 0:
+		u.m.SetSocketsFilter("")
 	}
 }

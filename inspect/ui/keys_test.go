@@ -106,33 +106,6 @@ func TestKeys(t *testing.T) {
 		}
 	})
 
-	t.Run("slash filters by words and the typed keys do not act as commands", func(t *testing.T) {
-		u := fullUI(t)
-		quit := false
-		u.Quit = func() { quit = true }
-		press(u, key(tcell.KeyRune, '/'))
-		press(u, typeText("FIN q")...)
-		press(u, key(tcell.KeyEnter, 0))
-		if quit {
-			t.Fatal("q typed in the filter quit the program")
-		}
-		if u.m.Filter() != "fin q" {
-			t.Errorf("filter %q, want %q", u.m.Filter(), "fin q")
-		}
-		press(u, key(tcell.KeyRune, '/'), key(tcell.KeyBackspace2, 0), key(tcell.KeyBackspace2, 0),
-			key(tcell.KeyEnter, 0))
-		if got := u.m.Len(); got != 2 {
-			t.Errorf("filter %q lists %d packets, want the 2 FINs", u.m.Filter(), got)
-		}
-		if got := len(u.m.shown); got != 0 {
-			t.Errorf("filter %q lists %d sockets, want 0", u.m.Filter(), got)
-		}
-		press(u, key(tcell.KeyEscape, 0))
-		if u.m.Filter() != "" || u.m.Len() != 10 || len(u.m.shown) != 7 {
-			t.Errorf("Esc left filter %q, %d packets, %d sockets", u.m.Filter(), u.m.Len(), len(u.m.shown))
-		}
-	})
-
 	t.Run("space pauses the list, holds what arrives and lists it on resume", func(t *testing.T) {
 		u := fullUI(t)
 		press(u, key(tcell.KeyRune, ' '))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/socketlab/socketlab/inspect/analysis"
 	"github.com/socketlab/socketlab/inspect/capture"
+	"github.com/socketlab/socketlab/inspect/filter"
 	"github.com/socketlab/socketlab/inspect/sockets"
 )
 
@@ -77,7 +78,6 @@ type row struct {
 	dir  capture.Dir
 	note string
 	step step
-	text string   // lower-case searchable text, built on first use
 	tap  *tapInfo // set for a tap event rather than a captured packet
 	num  uint64   // a captured packet's number: its Index, or its count
 }
@@ -113,10 +113,11 @@ type Model struct {
 	stats       capture.Stats
 	status      Status
 
-	paused  bool
-	filter  []string // lower-case words that must all match
-	narrow  narrowing
-	visible []uint64 // seqs of rows shown, when filter or narrow is on
+	paused     bool
+	filter     *filter.Matcher // the packets' tcpdump expression; nil: none
+	sockFilter []string        // lower-case words each socket shown contains
+	narrow     narrowing
+	visible    []uint64 // seqs of rows shown, when filter or narrow is on
 
 	ext    *streamBuf // the last conversation from opt.Conversations
 	extKey connKey    // its connection
@@ -243,6 +244,13 @@ func (m *Model) pruneConns() {
 	}
 }
 
+// AddChunks adds reassembled bytes to their conversations.
+func (m *Model) AddChunks(cs []Chunk) {
+	for _, c := range cs {
+		m.addChunk(c.Time, c.Src, c.Dst, c.Data)
+	}
+}
+
 // SetSockets replaces the socket table.
 func (m *Model) SetSockets(s sockets.Snapshot) {
 	m.sockets, m.haveSockets = s, true
@@ -286,11 +294,12 @@ func (m *Model) Apply(b *Batch) {
 	}
 	m.AddPackets(ps)
 	m.AddTapEvents(ts)
+	m.AddChunks(b.Chunks)
 }
 
 // Len returns the number of packets the Packets pane lists.
 func (m *Model) Len() int {
-	if m.narrow.on || len(m.filter) > 0 {
+	if m.narrow.on || m.filter != nil {
 		return len(m.visible)
 	}
 	return m.n
@@ -298,7 +307,7 @@ func (m *Model) Len() int {
 
 // at returns the i-th listed packet, or nil.
 func (m *Model) at(i int) *row {
-	if m.narrow.on || len(m.filter) > 0 {
+	if m.narrow.on || m.filter != nil {
 		if i < 0 || i >= len(m.visible) {
 			return nil
 		}
@@ -324,7 +333,7 @@ func (m *Model) indexOf(s uint64) int {
 	if m.bySeq(s) == nil {
 		return -1
 	}
-	if m.narrow.on || len(m.filter) > 0 {
+	if m.narrow.on || m.filter != nil {
 		lo, hi := 0, len(m.visible)
 		for lo < hi {
 			mid := (lo + hi) / 2
@@ -393,21 +402,45 @@ func (m *Model) SetPaused(p bool) {
 // Paused reports whether the model is paused.
 func (m *Model) Paused() bool { return m.paused }
 
-// SetFilter shows only packets and sockets whose text contains every
-// word of f, ignoring case. An empty f shows everything.
-func (m *Model) SetFilter(f string) {
-	m.filter = strings.Fields(strings.ToLower(f))
+// SetFilter lists only the captured packets that the tcpdump
+// expression f keeps (tap events are not packets: they are left out).
+// An empty f lists everything. A malformed f returns the parser's error
+// (a *filter.SyntaxError) and keeps the previous filter.
+func (m *Model) SetFilter(f string) error {
+	e, err := filter.Parse(f)
+	if err != nil {
+		return err
+	}
+	m.filter = nil
+	if !e.Empty() {
+		m.filter = filter.NewMatcher(e)
+	}
 	m.refilter()
+	return nil
+}
+
+// Filter returns the packets' filter expression, or "".
+func (m *Model) Filter() string {
+	if m.filter == nil {
+		return ""
+	}
+	return m.filter.Expr().String()
+}
+
+// SetSocketsFilter shows only the sockets whose row or explanation
+// contains every word of f, ignoring case. An empty f shows them all.
+func (m *Model) SetSocketsFilter(f string) {
+	m.sockFilter = strings.Fields(strings.ToLower(f))
 	m.filterSockets()
 }
 
-// Filter returns the filter as typed words.
-func (m *Model) Filter() string { return strings.Join(m.filter, " ") }
+// SocketsFilter returns the sockets' filter as typed words.
+func (m *Model) SocketsFilter() string { return strings.Join(m.sockFilter, " ") }
 
 // refilter rebuilds the list of shown packets.
 func (m *Model) refilter() {
 	m.visible = m.visible[:0]
-	if !m.narrow.on && len(m.filter) == 0 {
+	if !m.narrow.on && m.filter == nil {
 		return
 	}
 	for i := 0; i < m.n; i++ {
@@ -422,18 +455,12 @@ func (m *Model) matchRow(r *row) bool {
 	if m.narrow.on && !m.narrow.match(r) {
 		return false
 	}
-	if len(m.filter) == 0 {
+	if m.filter == nil {
 		return true
 	}
-	if r.text == "" && r.tap != nil {
-		r.text = tapText(r)
-	}
-	if r.text == "" {
-		r.text = strings.ToLower(strings.Join([]string{
-			addrString(r.p.Src), addrString(r.p.Dst), r.p.Flags.String(),
-			r.dir.String(), r.note}, " "))
-	}
-	return matchWords(r.text, m.filter)
+	// The frame kept may be cut short: the expression sees the length
+	// it had on the wire.
+	return r.tap == nil && m.filter.MatchWire(uint32(r.p.Link), r.p.Frame, r.p.WireLen)
 }
 
 func (m *Model) filterSockets() {
@@ -442,7 +469,7 @@ func (m *Model) filterSockets() {
 	m.socketRows = m.socketRows[:0]
 	for i, s := range m.sockets.Sockets {
 		text := strings.ToLower(strings.Join(rows[i], " ") + " " + sockets.Explain(s))
-		if len(m.filter) == 0 || matchWords(text, m.filter) {
+		if len(m.sockFilter) == 0 || matchWords(text, m.sockFilter) {
 			m.shown = append(m.shown, s)
 			m.socketRows = append(m.socketRows, rows[i])
 		}

@@ -53,7 +53,7 @@ func (m *Model) settle(r *row) *row {
 			m.visible[j]++
 		}
 	}
-	if (m.narrow.on || len(m.filter) > 0) && m.matchRow(r) {
+	if (m.narrow.on || m.filter != nil) && m.matchRow(r) {
 		i, _ := slices.BinarySearch(m.visible, at)
 		m.visible = slices.Insert(m.visible, i, at)
 	}

@@ -104,9 +104,11 @@ func TestRowsAreListedInTimeOrder(t *testing.T) {
 	})
 
 	t.Run("a filter lists late rows in their place", func(t *testing.T) {
-		for _, f := range []string{"client", "tap", "sends"} {
+		for _, f := range []string{"src port 3008", "tcp[tcpflags] & tcp-ack != 0", "len > 66"} {
 			m := NewModel(Options{ServerPorts: []int{3008}})
-			m.SetFilter(f)
+			if err := m.SetFilter(f); err != nil {
+				t.Fatal(err)
+			}
 			apply(m)
 			nums, times := listed(m)
 			if !slices.IsSortedFunc(times, func(a, b time.Time) int { return a.Compare(b) }) {

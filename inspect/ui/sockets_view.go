@@ -142,7 +142,7 @@ func (v *socketsView) Draw(screen tcell.Screen) {
 	case !m.haveSockets:
 		hint = "reading the socket table…"
 	case len(m.sockets.Sockets) > 0:
-		hint = visible.Tview("no socket matches the filter \"" + m.Filter() + "\"")
+		hint = visible.Tview("no socket matches the filter \"" + m.SocketsFilter() + "\"")
 	case hint == "":
 		hint = "no socket matches"
 	}

@@ -67,6 +67,9 @@ func (v *statusView) line1() []segment {
 	if f := m.Filter(); f != "" {
 		seg = append(seg, segment{"/" + f, "/" + f, 0})
 	}
+	if f := m.SocketsFilter(); f != "" {
+		seg = append(seg, segment{"sockets: " + f, "s:" + f, 0})
+	}
 	return append(seg, segment{"? help", "? help", 0})
 }
 

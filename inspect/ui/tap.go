@@ -193,10 +193,3 @@ func tapBytes(r *row, wide bool) string {
 	}
 	return sb.String()
 }
-
-// tapText is the lower-case text the filter searches in a tap row.
-func tapText(r *row) string {
-	t := r.tap
-	return strings.ToLower(strings.Join([]string{"tap", t.name, tapClientLabel(t),
-		t.server, t.kind.String(), r.dir.String(), r.note}, " "))
-}

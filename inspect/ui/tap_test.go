@@ -81,13 +81,6 @@ func TestTapTrafficInTheViews(t *testing.T) {
 			t.Errorf("Esc: %d rows, want 18", u.m.Len())
 		}
 	})
-	t.Run("the filter finds tap rows by the word tap", func(t *testing.T) {
-		u := tapUI(t)
-		u.m.SetFilter("tap relay sends")
-		if u.m.Len() != 4 {
-			t.Errorf("filter 'tap relay sends': %d rows, want the 4 data rows", u.m.Len())
-		}
-	})
 	t.Run("saving writes captured packets only", func(t *testing.T) {
 		if n := len(u.m.Packets()); n != 10 {
 			t.Errorf("Packets() returned %d, want the 10 captured", n)

@@ -50,6 +50,9 @@ type UI struct {
 	focus    int
 	showHelp bool
 
+	editSockets bool   // the input edits the Sockets filter, not the packets'
+	draft       string // a packet filter refused, to fix on the next /
+
 	// Quit is called on q and Ctrl-C; it should stop the application.
 	Quit func()
 	// Save is called on w. It saves every packet captured that is still
