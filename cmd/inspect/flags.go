@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -46,7 +45,8 @@ func (l *portList) Set(v string) error {
 
 // pathList is the -path flag of every inspect command: repeatable, each
 // value one socket path. The first use replaces the default it was
-// created with; a path given twice is kept once.
+// created with; a path given twice is kept once. As in the labs, an
+// empty path means none: -path "" watches no socket path.
 type pathList struct {
 	paths []string
 	set   bool
@@ -60,13 +60,10 @@ func (l *pathList) String() string {
 }
 
 func (l *pathList) Set(v string) error {
-	if v == "" {
-		return errors.New("empty path")
-	}
 	if !l.set {
 		l.paths, l.set = nil, true
 	}
-	if !slices.Contains(l.paths, v) {
+	if v != "" && !slices.Contains(l.paths, v) {
 		l.paths = append(l.paths, v)
 	}
 	return nil

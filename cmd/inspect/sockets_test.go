@@ -210,7 +210,6 @@ func TestSocketsUsage(t *testing.T) {
 		{"-port", "0"},
 		{"-port", "65536"},
 		{"-port", "3008,"},
-		{"-path", ""},
 		{"-bogus"},
 		{"extra"},
 	} {

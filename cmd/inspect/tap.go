@@ -2,9 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/tap"
 	"github.com/socketlab/socketlab/inspect/visible"
 	"github.com/socketlab/socketlab/labs/09-many-clients/chat"
@@ -134,7 +133,8 @@ func runTap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 // printTapEvent writes one event as a line, followed for data by a hex
-// dump (or, with text, a quoted string: visible.Quote) of the bytes kept. client and
+// dump in the layout of tcpdump -X and inspect packets -X (or, with
+// text, a quoted string: visible.Quote) of the bytes kept. client and
 // server are the networks ("tcp" or "unix") of the relay's two sides.
 // Addresses and errors are shown literally (visible.String): a client
 // can bind its socket to any path it likes.
@@ -161,10 +161,7 @@ func printTapEvent(w io.Writer, ev tap.Event, text bool, client, server string) 
 			return
 		}
 		fmt.Fprintf(w, "%s %s %d bytes%s\n", head, ev.Dir, ev.Len, more)
-		dump := strings.TrimSuffix(hex.Dump(ev.Data), "\n")
-		for line := range strings.SplitSeq(dump, "\n") {
-			fmt.Fprintf(w, "  %s\n", bytes.TrimRight([]byte(line), " "))
-		}
+		w.Write(capture.AppendHex(nil, ev.Data))
 	case tap.HalfClose:
 		fmt.Fprintf(w, "%s half-close %s: %s\n", head, ev.Dir,
 			tap.HalfCloseNote(ev.Dir, client, server))

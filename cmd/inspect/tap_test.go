@@ -106,10 +106,10 @@ sys.stdout.write(repr(s.recv(100)))`
 			`(?m)^tap: relaying unix:` + regexp.QuoteMeta(tapSock) + ` -> unix:` + regexp.QuoteMeta(real) + `$`,
 			`(?m)^tap: socket file mode 0600\ntap: AF_UNIX bytes never reach lo; these come from the relay, not from a capture$`,
 			`(?m)^\d\d:\d\d:\d\d\.\d{6} #1 open client @ -> server unix:` + regexp.QuoteMeta(real) + `$`,
-			`(?m)^\S+ #1 c>s 6 bytes\n  00000000  68 65 6c 6c 6f 0a +\|hello\.\|$`,
+			`(?m)^\S+ #1 c>s 6 bytes\n\t0x0000:  6865 6c6c 6f0a +hello\.$`,
 			`(?m)^\S+ #1 half-close c>s: end of stream passed on \(shutdown\)$`,
-			`(?m)^\S+ #1 s>c 6 bytes\n  00000000  68 65 6c 6c 6f 0a +\|hello\.\|$`,
-			`(?m)^\S+ #2 c>s 13 bytes\n  00000000  66 72 6f 6d 20 70 79 74  68 6f 6e 00 01 +\|from python\.\.\|$`,
+			`(?m)^\S+ #1 s>c 6 bytes\n\t0x0000:  6865 6c6c 6f0a +hello\.$`,
+			`(?m)^\S+ #2 c>s 13 bytes\n\t0x0000:  6672 6f6d 2070 7974 686f 6e00 01 +from\.python\.\.$`,
 			`(?m)^tap: stopped after 2 connections; 19 bytes c>s, 19 bytes s>c; 0 events dropped$`,
 		} {
 			if !regexp.MustCompile(re).MatchString(out.String()) {
