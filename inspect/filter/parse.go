@@ -267,8 +267,12 @@ func (p *parser) primitive() (node, error) {
 	p.last = q
 	id := p.peek()
 	if id.kind != tWord || keywords[id.text] || protocols[id.text] {
-		return nil, p.errAt(id, "expected %s after %q, found %s", idName(q.typ),
-			strings.TrimSpace(p.expr[start.pos:id.pos]), describe(id))
+		typed := strings.TrimSpace(p.expr[start.pos:id.pos])
+		if typed == "" {
+			return nil, p.errAt(id, "expected a primitive such as tcp, host 127.0.0.1, "+
+				"port 3008 or tcp[13] & 2 != 0, found %s", describe(id))
+		}
+		return nil, p.errAt(id, "expected %s after %q, found %s", idName(q.typ), typed, describe(id))
 	}
 	p.next()
 	switch q.typ {

@@ -229,3 +229,12 @@ func TestMatchWire(t *testing.T) {
 		}
 	})
 }
+
+func TestErrorsNameWhatIsMissing(t *testing.T) {
+	for _, expr := range []string{"tcp and", "and", "not", "(", "tcp or )"} {
+		_, err := Parse(expr)
+		if err == nil || strings.Contains(err.Error(), `after ""`) {
+			t.Errorf("Parse(%q): %v", expr, err)
+		}
+	}
+}
