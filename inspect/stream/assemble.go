@@ -69,9 +69,14 @@ func (t *Tracker) place(c *conv, d capture.Dir, h *half, seq uint32, data []byte
 		return
 	}
 	if gt(seq, h.next) {
-		if h.held+len(data) > t.cfg.MaxPending {
-			// Too much waits: give up the oldest hole first.
-			t.giveUp(c, d, h)
+		if h.held+len(data) > t.cfg.MaxPending || t.pending+len(data) > t.cfg.MaxPendingTotal {
+			// Too much waits: give up this direction's first hole, or,
+			// when nothing waits here, the hole before this segment.
+			if len(h.pending) > 0 {
+				t.giveUp(c, d, h)
+			} else {
+				t.gapTo(c, d, h, seq)
+			}
 			t.place(c, d, h, seq, data, fin, seen, wall)
 			return
 		}
@@ -85,11 +90,13 @@ func (t *Tracker) place(c *conv, d capture.Dir, h *half, seq uint32, data []byte
 		f := frag{seq: seq, data: append([]byte(nil), data...), fin: fin, seen: seen, wall: wall}
 		if found {
 			h.held -= len(h.pending[i].data)
+			t.pending -= len(h.pending[i].data)
 			h.pending[i] = f
 		} else {
 			h.pending = slices.Insert(h.pending, i, f)
 		}
 		h.held += len(data)
+		t.pending += len(data)
 		return
 	}
 	end := seq + uint32(len(data))
@@ -116,6 +123,7 @@ func (t *Tracker) drain(c *conv, d capture.Dir, h *half) {
 		h.pending[0] = frag{}
 		h.pending = h.pending[1:]
 		h.held -= len(f.data)
+		t.pending -= len(f.data)
 		t.place(c, d, h, f.seq, f.data, f.fin, f.seen, f.wall)
 	}
 	if len(h.pending) == 0 {

@@ -13,7 +13,8 @@ import (
 const (
 	DefaultMaxBytes         = 1 << 20
 	DefaultMaxConversations = 256
-	DefaultMaxPending       = 1 << 20
+	DefaultMaxPending       = 256 << 10
+	DefaultMaxPendingTotal  = 8 << 20
 	DefaultGiveUp           = time.Second
 )
 
@@ -26,9 +27,12 @@ type Config struct {
 	Ports            []int // server ports, to tell the client when the SYN was missed
 	MaxBytes         int   // bytes kept per conversation; DefaultMaxBytes when 0
 	MaxConversations int   // conversations kept; DefaultMaxConversations when 0
-	// MaxPending bounds the bytes each direction holds after a hole;
-	// DefaultMaxPending when 0. Beyond it the hole is given up.
-	MaxPending int
+	// MaxPending bounds the bytes each direction holds after a hole,
+	// and MaxPendingTotal those of all conversations together;
+	// DefaultMaxPending and DefaultMaxPendingTotal when 0. Beyond them
+	// the hole is given up.
+	MaxPending      int
+	MaxPendingTotal int
 	// GiveUp is how long a hole may wait to be filled, by the capture's
 	// clock or by the wall clock, before it is shown as bytes not
 	// captured and the bytes after it are shown; DefaultGiveUp when 0.
@@ -79,6 +83,7 @@ type Tracker struct {
 	convs       map[Key]*conv
 	latest      time.Time // the newest capture time seen
 	waiting     int       // directions with segments after a hole, or more
+	pending     int       // bytes held after holes, all conversations
 	expiredSeen time.Time // latest when expire last looked
 	expiredWall time.Time // the wall clock then
 }
@@ -103,6 +108,9 @@ func New(cfg Config) *Tracker {
 	}
 	if cfg.MaxPending <= 0 {
 		cfg.MaxPending = DefaultMaxPending
+	}
+	if cfg.MaxPendingTotal <= 0 {
+		cfg.MaxPendingTotal = DefaultMaxPendingTotal
 	}
 	if cfg.GiveUp <= 0 {
 		cfg.GiveUp = DefaultGiveUp
@@ -163,7 +171,7 @@ func (t *Tracker) find(src, dst netip.AddrPort, p *capture.Packet) *conv {
 		if !syn || c.syn && c.synSeq == p.RawSeq && c.Client == src {
 			return c
 		}
-		delete(t.convs, k)
+		t.forget(c)
 	}
 	// The client is the side that sent the SYN, or else the side that
 	// is not on a server port, or else the side the capture names.
@@ -184,7 +192,7 @@ func (t *Tracker) find(src, dst netip.AddrPort, p *capture.Packet) *conv {
 				oldest = c
 			}
 		}
-		delete(t.convs, oldest.Key)
+		t.forget(oldest)
 	}
 	c := &conv{Conversation: Conversation{Key: k, First: p.Time, Last: p.Time}}
 	if syn {
@@ -192,6 +200,12 @@ func (t *Tracker) find(src, dst netip.AddrPort, p *capture.Packet) *conv {
 	}
 	t.convs[k] = c
 	return c
+}
+
+// forget drops conversation c and the bytes it holds after holes.
+func (t *Tracker) forget(c *conv) {
+	t.pending -= c.halves[0].held + c.halves[1].held
+	delete(t.convs, c.Key)
 }
 
 func hasPort(ports []int, port uint16) bool {

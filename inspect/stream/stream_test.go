@@ -444,3 +444,30 @@ func TestPendingIsBounded(t *testing.T) {
 		t.Errorf("missing %d, shown %d: the holes were not given up", c.Missing, c.Bytes[0])
 	}
 }
+
+func TestPendingOfAllConversationsIsBounded(t *testing.T) {
+	tr := New(Config{MaxPending: 1000, MaxPendingTotal: 1500, MaxConversations: 4,
+		Now: func() time.Time { return time.Unix(1, 0) }})
+	data := bytes.Repeat([]byte("y"), 100)
+	for i := 0; i < 400; i++ {
+		// Eight clients take turns, so conversations are also evicted.
+		p := capture.Packet{
+			Src:    netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(40000+i%8)),
+			Dst:    netip.MustParseAddrPort("127.0.0.1:3008"),
+			Flags:  capture.ACK | capture.PSH,
+			Time:   time.Unix(1, 0),
+			RawSeq: uint32(1000 + (i/8)*200), Payload: data, Len: len(data),
+		}
+		tr.Add(&p)
+		tr.mu.Lock()
+		sum := 0
+		for _, c := range tr.convs {
+			sum += c.halves[0].held + c.halves[1].held
+		}
+		pending := tr.pending
+		tr.mu.Unlock()
+		if pending != sum || pending > 1500 {
+			t.Fatalf("after %d segments: %d bytes counted waiting, %d held; limit 1500", i+1, pending, sum)
+		}
+	}
+}
