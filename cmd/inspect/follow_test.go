@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -126,6 +127,37 @@ func TestFollowShowsHostileBytesSafely(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), fmt.Sprintf("%d\n", len(payload))) {
 		t.Errorf("the length is not the bytes sent: %q", out.String())
+	}
+}
+
+// TestInspectDocShowsFollowOutput keeps the example of docs/inspect.md
+// true: the doc holds what the command it shows prints, word for word.
+func TestInspectDocShowsFollowOutput(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "inspect.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcap, err := os.ReadFile(analysisData + "halfclose.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "halfclose.pcap"), pcap, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	const command = "$ inspect follow -r halfclose.pcap 0\n"
+	_, shown, ok := strings.Cut(string(doc), command)
+	if !ok {
+		t.Fatalf("docs/inspect.md does not show %q", command)
+	}
+	shown, _, _ = strings.Cut(shown, "```")
+	var out, errs bytes.Buffer
+	if err := run(context.Background(), []string{"follow", "-r", "halfclose.pcap", "0"}, &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	if shown != out.String() {
+		t.Errorf("the doc shows another output:\n%s", firstDifference(shown, out.String()))
 	}
 }
 
