@@ -18,7 +18,6 @@ const FrameInterval = 50 * time.Millisecond
 // Data point into memory the Batch owns until the apply function returns.
 type Batch struct {
 	Packets []capture.Packet
-	Chunks  []Chunk
 	Taps    []TapEvent        // tap events, in the order each relay sent them
 	Sockets *sockets.Snapshot // the latest table, or nil if none arrived
 	Stats   *capture.Stats    // the latest counters, or nil
@@ -27,7 +26,6 @@ type Batch struct {
 
 	arena   []byte   // payload and chunk bytes
 	pSpans  [][4]int // arena start and end of each packet's payload and frame
-	cSpans  [][2]int // arena start and end of each chunk's data
 	tSpans  [][2]int // arena start and end of each tap event's data
 	sockets sockets.Snapshot
 	stats   capture.Stats
@@ -35,14 +33,14 @@ type Batch struct {
 }
 
 func (b *Batch) empty() bool {
-	return len(b.Packets) == 0 && len(b.Chunks) == 0 && len(b.Taps) == 0 && b.Sockets == nil &&
+	return len(b.Packets) == 0 && len(b.Taps) == 0 && b.Sockets == nil &&
 		b.Stats == nil && b.Status == nil && b.Skipped == 0
 }
 
 func (b *Batch) reset() {
-	b.Packets, b.Chunks, b.Taps = b.Packets[:0], b.Chunks[:0], b.Taps[:0]
+	b.Packets, b.Taps = b.Packets[:0], b.Taps[:0]
 	b.Sockets, b.Stats, b.Status, b.Skipped = nil, nil, nil, 0
-	b.arena, b.pSpans, b.cSpans, b.tSpans = b.arena[:0], b.pSpans[:0], b.cSpans[:0], b.tSpans[:0]
+	b.arena, b.pSpans, b.tSpans = b.arena[:0], b.pSpans[:0], b.tSpans[:0]
 }
 
 // seal points every Payload and Data at its bytes in the arena; until
@@ -53,9 +51,6 @@ func (b *Batch) seal() {
 		if sp[3] > sp[2] {
 			b.Packets[i].Frame = b.arena[sp[2]:sp[3]:sp[3]]
 		}
-	}
-	for i, sp := range b.cSpans {
-		b.Chunks[i].Data = b.arena[sp[0]:sp[1]:sp[1]]
 	}
 	for i, sp := range b.tSpans {
 		b.Taps[i].Data = b.arena[sp[0]:sp[1]:sp[1]]
@@ -73,9 +68,8 @@ type Batcher struct {
 	mu         sync.Mutex
 	cur, spare *Batch
 	maxPackets int
-	payload    int           // bytes of each payload kept; 0 for all
-	frame      int           // bytes of each frame kept
-	room       chan struct{} // signalled when a batch is taken
+	payload    int // bytes of each payload kept; 0 for all
+	frame      int // bytes of each frame kept
 }
 
 // NewBatcher returns a Batcher that holds at most maxPackets packets
@@ -92,7 +86,7 @@ func NewBatcher(maxPackets, payloadKeep int) *Batcher {
 		frame = payloadKeep + frameHeadroom
 	}
 	return &Batcher{cur: &Batch{}, spare: &Batch{}, maxPackets: maxPackets,
-		payload: payloadKeep, frame: frame, room: make(chan struct{}, 1)}
+		payload: payloadKeep, frame: frame}
 }
 
 // AddPackets copies ps, with their payloads and the start of their
@@ -120,30 +114,12 @@ func (b *Batcher) AddPackets(ps []capture.Packet) {
 	}
 }
 
-// dropPending forgets the pending packets and chunks, counting the packets.
+// dropPending forgets the pending packets and tap events, counting them.
 func (b *Batcher) dropPending() {
 	c := b.cur
 	c.Skipped += uint64(len(c.Packets) + len(c.Taps))
-	c.Packets, c.Chunks, c.Taps = c.Packets[:0], c.Chunks[:0], c.Taps[:0]
-	c.arena, c.pSpans, c.cSpans, c.tSpans = c.arena[:0], c.pSpans[:0], c.cSpans[:0], c.tSpans[:0]
-}
-
-// AddChunks copies cs. Chunks are kept in full (up to the pending bound),
-// since they are the conversation itself.
-func (b *Batcher) AddChunks(cs []Chunk) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, ch := range cs {
-		if len(b.cur.arena)+len(ch.Data) > maxWorkBytes {
-			b.dropPending()
-		}
-		data := ch.Data
-		ch.Data = nil
-		c := b.cur
-		c.Chunks = append(c.Chunks, ch)
-		c.cSpans = append(c.cSpans, [2]int{len(c.arena), len(c.arena) + len(data)})
-		c.arena = append(c.arena, data...)
-	}
+	c.Packets, c.Taps = c.Packets[:0], c.Taps[:0]
+	c.arena, c.pSpans, c.tSpans = c.arena[:0], c.pSpans[:0], c.tSpans[:0]
 }
 
 // AddTapEvents copies evs, with their data, within the same bounds as
@@ -192,26 +168,6 @@ func (b *Batcher) SetStatus(s Status) {
 	b.mu.Unlock()
 }
 
-// WaitRoom waits until fewer than half the packets the Batcher holds are
-// pending, or ctx is done. A source that can wait, such as a file, calls
-// it before AddPackets so that nothing is dropped; a live capture should
-// not wait, since the kernel would drop packets instead.
-func (b *Batcher) WaitRoom(ctx context.Context) {
-	for {
-		b.mu.Lock()
-		n := len(b.cur.Packets)
-		b.mu.Unlock()
-		if n < b.maxPackets/2+1 {
-			return
-		}
-		select {
-		case <-b.room:
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
 // take swaps the pending batch for the spare one and returns it sealed,
 // or nil if nothing is pending.
 func (b *Batcher) take() *Batch {
@@ -222,10 +178,6 @@ func (b *Batcher) take() *Batch {
 	}
 	t := b.cur
 	b.cur, b.spare = b.spare, nil
-	select {
-	case b.room <- struct{}{}:
-	default:
-	}
 	t.seal()
 	return t
 }

@@ -165,7 +165,6 @@ func TestBatchesReachTheModel(t *testing.T) {
 		b.Run(ctx, tick, m.Apply) // Run's goroutine stands in for the UI's
 	}()
 	b.AddPackets(conversation())
-	b.AddChunks([]Chunk{{Src: client, Dst: server, Data: []byte("tapped\n")}})
 	tick <- time.Time{}
 	tick <- time.Time{}
 	cancel()
@@ -174,37 +173,10 @@ func TestBatchesReachTheModel(t *testing.T) {
 		t.Errorf("model has %d packets, %d seen; want 10", m.Len(), m.seen)
 	}
 	_, s := keyOf(client, server), m.streams[keyOf(client, server)]
-	if s == nil || s.bytes != 37+14+7 {
-		t.Fatalf("stream %+v, want 58 bytes", s)
+	if s == nil || s.bytes != 37+14 {
+		t.Fatalf("stream %+v, want 51 bytes", s)
 	}
-	if got := string(s.chunks[len(s.chunks)-1].data); got != "hello [there]\ntapped\n" {
+	if got := string(s.chunks[len(s.chunks)-1].data); got != "hello [there]\n" {
 		t.Errorf("last chunk %q", got)
-	}
-}
-
-func TestWaitRoomLetsAFileSourceLoseNothing(t *testing.T) {
-	b := NewBatcher(10, 0)
-	r := runBatcher(t, b)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sent := make(chan struct{})
-	go func() {
-		defer close(sent)
-		one := make([]capture.Packet, 1)
-		for i := 0; i < 100; i++ {
-			b.WaitRoom(ctx)
-			b.AddPackets(one)
-		}
-	}()
-	for done := false; !done; {
-		select {
-		case <-sent:
-			done = true
-		case r.tick <- time.Time{}:
-		}
-	}
-	r.frame()
-	if _, packets, skipped := r.counts(); packets != 100 || skipped != 0 {
-		t.Errorf("applied %d, skipped %d; want 100 and 0", packets, skipped)
 	}
 }

@@ -4,7 +4,7 @@
 //
 // The package knows nothing about where sockets and packets come from.
 // Sources publish plain values — a sockets.Snapshot, capture.Packet
-// batches, stream Chunks, TapEvents from tap relays, capture.Stats and a
+// batches, TapEvents from tap relays, capture.Stats and a
 // Status — through the Sink interface. A Batcher collects them from any number of goroutines and
 // hands them to the UI at a bounded frame rate; a Model holds them on the
 // UI goroutine; each pane (sockets, packets, bytes, stream, status bar,

@@ -244,13 +244,6 @@ func (m *Model) pruneConns() {
 	}
 }
 
-// AddChunks adds reassembled bytes to their conversations.
-func (m *Model) AddChunks(cs []Chunk) {
-	for _, c := range cs {
-		m.addChunk(c.Time, c.Src, c.Dst, c.Data)
-	}
-}
-
 // SetSockets replaces the socket table.
 func (m *Model) SetSockets(s sockets.Snapshot) {
 	m.sockets, m.haveSockets = s, true
@@ -294,7 +287,6 @@ func (m *Model) Apply(b *Batch) {
 	}
 	m.AddPackets(ps)
 	m.AddTapEvents(ts)
-	m.AddChunks(b.Chunks)
 }
 
 // Len returns the number of packets the Packets pane lists.

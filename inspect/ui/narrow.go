@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"strings"
 
 	"github.com/socketlab/socketlab/inspect/sockets"
@@ -31,12 +32,21 @@ func (n narrowing) match(r *row) bool {
 }
 
 // narrowTo builds the narrowing for a socket row, or reports why that
-// socket has no packets to show.
-func narrowTo(s sockets.Socket) (narrowing, error) {
+// socket has no packets to show. tapHint is the -tap value to suggest
+// for a Unix socket without a path of its own (Options.TapHint).
+func narrowTo(s sockets.Socket, tapHint string) (narrowing, error) {
 	if s.Kind != sockets.TCP {
-		return narrowing{}, fmt.Errorf("unix sockets never reach lo, so " +
-			"capture cannot show their bytes; a tap can: inspect -tap TAP.sock=SERVER.sock, " +
-			"then point the client at TAP.sock")
+		hint := tapHint
+		if s.Path != "" {
+			hint = filepath.Join(filepath.Dir(s.Path), "tap.sock") + "=" + s.Path
+		}
+		if hint == "" {
+			hint = "TAP.sock=SERVER.sock"
+		}
+		listen, _, _ := strings.Cut(hint, "=")
+		return narrowing{}, fmt.Errorf("unix sockets never reach lo, so "+
+			"capture cannot show their bytes; a tap can: inspect -tap %s, "+
+			"then point the client at %s", hint, listen)
 	}
 	local, err := parseAddrPort(s.LocalAddr, s.LocalPort)
 	if err != nil {
@@ -85,7 +95,7 @@ func parseAddrPort(addr string, port int) (netip.AddrPort, error) {
 // for a Unix socket on a tapped path, to that tap's events; the error
 // says why it cannot (a Unix socket has no packets on lo).
 func (m *Model) SetNarrow(s sockets.Socket) error {
-	n, err := narrowTo(s)
+	n, err := narrowTo(s, m.opt.TapHint)
 	if err != nil {
 		name, ok := m.tapOfPath(s.Path)
 		if !ok {

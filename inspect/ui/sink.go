@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/netip"
-	"time"
 
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/sockets"
@@ -12,12 +11,10 @@ import (
 // Sink is what sources feed. A *Batcher is a Sink that any goroutine may
 // use; a *Model is a Sink for the UI goroutine only.
 //
-// AddPackets, AddChunks and AddTapEvents do not keep their arguments: a
-// Payload or Data that aliases a source's buffer may be reused once they
-// return.
+// AddPackets and AddTapEvents do not keep their arguments: a Payload or
+// Data that aliases a source's buffer may be reused once they return.
 type Sink interface {
 	AddPackets(ps []capture.Packet)
-	AddChunks(cs []Chunk)
 	AddTapEvents(evs []TapEvent)
 	SetSockets(s sockets.Snapshot)
 	SetStats(s capture.Stats)
@@ -35,14 +32,6 @@ var (
 // connection it shows, in either order.
 type ConversationSource interface {
 	Conversation(a, b netip.AddrPort) (stream.Conversation, bool)
-}
-
-// Chunk is a run of bytes that one end of a connection sent, as a stream
-// reassembler delivers it. Src sent Data to Dst.
-type Chunk struct {
-	Time     time.Time
-	Src, Dst netip.AddrPort
-	Data     []byte
 }
 
 // Status describes the packet source for the status bar. Counters (packets
