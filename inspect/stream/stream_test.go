@@ -446,13 +446,18 @@ func TestPendingIsBounded(t *testing.T) {
 }
 
 func TestPendingOfAllConversationsIsBounded(t *testing.T) {
-	tr := New(Config{MaxPending: 1000, MaxPendingTotal: 1500, MaxConversations: 4,
+	tr := New(Config{MaxPending: 1000, MaxPendingTotal: 1500, MaxConversations: 8,
 		Now: func() time.Time { return time.Unix(1, 0) }})
 	data := bytes.Repeat([]byte("y"), 100)
 	for i := 0; i < 400; i++ {
-		// Eight clients take turns, so conversations are also evicted.
+		// Eight clients take turns, then eight others, whose
+		// conversations push the first ones out.
+		port := 40000 + i%8
+		if i >= 300 {
+			port += 8
+		}
 		p := capture.Packet{
-			Src:    netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(40000+i%8)),
+			Src:    netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)),
 			Dst:    netip.MustParseAddrPort("127.0.0.1:3008"),
 			Flags:  capture.ACK | capture.PSH,
 			Time:   time.Unix(1, 0),
