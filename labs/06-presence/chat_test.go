@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -92,114 +95,118 @@ func (m *member) expectEnd(want ...string) {
 }
 
 func TestBroadcast(t *testing.T) {
-	t.Run("a line reaches every other client and not the sender",
-		func(t *testing.T) {
-			checkGoroutines(t)
-			addr, _, _ := startServer(t)
-			a, b, c := join(t, addr), join(t, addr), join(t, addr)
-			a.expect("User 2 joined!", "User 3 joined!")
-			b.expect("User 3 joined!")
-			a.send("hello, room\n")
-			b.expect("User 1: hello, room")
-			c.expect("User 1: hello, room")
-			// Had the server echoed a's line, a would read it before
-			// b's reply, which the server handled later.
-			b.send("hi\n")
-			a.expect("User 2: hi")
-			c.expect("User 2: hi")
-		})
+	eachServer(t, func(t *testing.T, startServer serverStarter) {
+		t.Run("a line reaches every other client and not the sender",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, _, _ := startServer(t)
+				a, b, c := join(t, addr), join(t, addr), join(t, addr)
+				a.expect("User 2 joined!", "User 3 joined!")
+				b.expect("User 3 joined!")
+				a.send("hello, room\n")
+				b.expect("User 1: hello, room")
+				c.expect("User 1: hello, room")
+				// Had the server echoed a's line, a would read it before
+				// b's reply, which the server handled later.
+				b.send("hi\n")
+				a.expect("User 2: hi")
+				c.expect("User 2: hi")
+			})
 
-	t.Run("empty lines are ignored, bad lines earn the sender an error",
-		func(t *testing.T) {
+		t.Run("empty lines are ignored, bad lines earn the sender an error",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, _, _ := startServer(t)
+				a, b := join(t, addr), join(t, addr)
+				a.expect("User 2 joined!")
+				a.send("\n\r\n" + strings.Repeat("x", 5000) + "\n\xff\xfe\n")
+				a.send(strings.Repeat("y", 4096) + "\r\nstill here\n")
+				a.expect("error: line too long (limit 4096 bytes), dropped",
+					"error: line is not valid UTF-8, dropped")
+				b.expect("User 1: "+strings.Repeat("y", 4096),
+					"User 1: still here")
+			})
+
+		t.Run("lines split across writes are reassembled", func(t *testing.T) {
 			checkGoroutines(t)
 			addr, _, _ := startServer(t)
 			a, b := join(t, addr), join(t, addr)
 			a.expect("User 2 joined!")
-			a.send("\n\r\n" + strings.Repeat("x", 5000) + "\n\xff\xfe\n")
-			a.send(strings.Repeat("y", 4096) + "\r\nstill here\n")
-			a.expect("error: line too long (limit 4096 bytes), dropped",
-				"error: line is not valid UTF-8, dropped")
-			b.expect("User 1: "+strings.Repeat("y", 4096),
-				"User 1: still here")
-		})
-
-	t.Run("lines split across writes are reassembled", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, _, _ := startServer(t)
-		a, b := join(t, addr), join(t, addr)
-		a.expect("User 2 joined!")
-		var all strings.Builder
-		for i := range 2000 {
-			fmt.Fprintf(&all, "line %d %s\r\n", i, strings.Repeat("é", i%50))
-		}
-		// Odd-sized writes cut lines, and even "é", at every point.
-		text := all.String()
-		go func() {
-			for len(text) > 0 {
-				n := min(len(text), 1+len(text)%997)
-				if _, err := io.WriteString(a.conn, text[:n]); err != nil {
-					return
-				}
-				text = text[n:]
+			var all strings.Builder
+			for i := range 2000 {
+				fmt.Fprintf(&all, "line %d %s\r\n", i, strings.Repeat("é", i%50))
 			}
-		}()
-		for i := range 2000 {
-			b.expect(fmt.Sprintf("User 1: line %d %s", i,
-				strings.Repeat("é", i%50)))
-		}
+			// Odd-sized writes cut lines, and even "é", at every point.
+			text := all.String()
+			go func() {
+				for len(text) > 0 {
+					n := min(len(text), 1+len(text)%997)
+					if _, err := io.WriteString(a.conn, text[:n]); err != nil {
+						return
+					}
+					text = text[n:]
+				}
+			}()
+			for i := range 2000 {
+				b.expect(fmt.Sprintf("User 1: line %d %s", i,
+					strings.Repeat("é", i%50)))
+			}
+		})
 	})
 }
 
 func TestPresence(t *testing.T) {
-	t.Run("the newcomer learns its id, the others hear it join and leave",
-		func(t *testing.T) {
+	eachServer(t, func(t *testing.T, startServer serverStarter) {
+		t.Run("the newcomer learns its id, the others hear it join and leave",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, logs, _ := startServer(t)
+				a := join(t, addr)
+				b := join(t, addr)
+				if a.id != 1 || b.id != 2 {
+					t.Fatalf("ids are %d and %d, want 1 and 2", a.id, b.id)
+				}
+				a.expect("User 2 joined!")
+				b.conn.Close()
+				a.expect("User 2 left!")
+				logs.waitFor(t, b.conn.LocalAddr().String()+" is User 2\n")
+				logs.waitFor(t, b.conn.LocalAddr().String()+" hung up\n")
+			})
+
+		t.Run("ids are never reused", func(t *testing.T) {
 			checkGoroutines(t)
-			addr, logs, _ := startServer(t)
-			a := join(t, addr)
-			b := join(t, addr)
-			if a.id != 1 || b.id != 2 {
-				t.Fatalf("ids are %d and %d, want 1 and 2", a.id, b.id)
-			}
+			addr, _, _ := startServer(t)
+			a, b := join(t, addr), join(t, addr)
 			a.expect("User 2 joined!")
 			b.conn.Close()
 			a.expect("User 2 left!")
-			logs.waitFor(t, b.conn.LocalAddr().String()+" is User 2\n")
-			logs.waitFor(t, b.conn.LocalAddr().String()+" hung up\n")
+			// Two clients are left in the room after the third joins: an id
+			// made from the number of clients would be 2 again.
+			c := join(t, addr)
+			if c.id != 3 {
+				t.Errorf("the newcomer after a leave is User %d, want 3", c.id)
+			}
+			a.expect("User 3 joined!")
 		})
 
-	t.Run("ids are never reused", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, _, _ := startServer(t)
-		a, b := join(t, addr), join(t, addr)
-		a.expect("User 2 joined!")
-		b.conn.Close()
-		a.expect("User 2 left!")
-		// Two clients are left in the room after the third joins: an id
-		// made from the number of clients would be 2 again.
-		c := join(t, addr)
-		if c.id != 3 {
-			t.Errorf("the newcomer after a leave is User %d, want 3", c.id)
-		}
-		a.expect("User 3 joined!")
-	})
-
-	t.Run("an abrupt reset counts as leaving", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, logs, _ := startServer(t)
-		a, b := join(t, addr), join(t, addr)
-		a.expect("User 2 joined!")
-		// With linger 0, Close sends RST instead of FIN.
-		b.conn.SetLinger(0)
-		b.conn.Close()
-		a.expect("User 2 left!")
-		logs.waitFor(t, b.conn.LocalAddr().String()+": read tcp "+addr+
-			"->"+b.conn.LocalAddr().String()+
-			": read: connection reset by peer\n")
-		a.send("anyone?\n")
-		c := join(t, addr)
-		a.expect("User 3 joined!")
-		c.send("me\n")
-		a.expect("User 3: me")
+		t.Run("an abrupt reset counts as leaving", func(t *testing.T) {
+			checkGoroutines(t)
+			addr, logs, _ := startServer(t)
+			a, b := join(t, addr), join(t, addr)
+			a.expect("User 2 joined!")
+			// With linger 0, Close sends RST instead of FIN.
+			b.conn.SetLinger(0)
+			b.conn.Close()
+			a.expect("User 2 left!")
+			logs.waitMatch(t, regexp.MustCompile(`(?i)`+
+				regexp.QuoteMeta(b.conn.LocalAddr().String())+
+				`: .*reset.*\n`))
+			a.send("anyone?\n")
+			c := join(t, addr)
+			a.expect("User 3 joined!")
+			c.send("me\n")
+			a.expect("User 3: me")
+		})
 	})
 
 	t.Run("a full server refuses politely", func(t *testing.T) {
@@ -325,4 +332,57 @@ func TestSlowClient(t *testing.T) {
 			stall(t, addr, logs, "write failed: ")
 			logs.waitFor(t, "i/o timeout")
 		})
+}
+
+// TestSlowClientInNode shows where the two servers differ. The Go server
+// cuts off a client that stops reading (TestSlowClient). The Node server,
+// written as a course would write it, calls socket.write for every line
+// and never looks at what it returns: what the client does not read
+// waits in the server's memory, without a limit.
+func TestSlowClientInNode(t *testing.T) {
+	checkGoroutines(t)
+	addr, logs, _ := startNodeServer(t)
+	v, _ := listeners.Load(addr)
+	pid := v.(*nodeProcess).cmd.Process.Pid
+	sender := join(t, addr)
+	stalled := dialSmall(t, addr)
+	logs.waitFor(t, stalled.LocalAddr().String()+" is User 2\n")
+	before := rss(t, pid)
+	const lines, size = 32 << 10, 1 << 10 // 32 MiB, more than buffers
+	go func() {
+		line := strings.Repeat("z", size-1) + "\n"
+		for range lines {
+			if _, err := io.WriteString(sender.conn, line); err != nil {
+				return // sender.expect below says why
+			}
+		}
+		// The server answers this refused line once it has handled
+		// every line before it.
+		io.WriteString(sender.conn, "\x01\n")
+	}()
+	sender.expect("User 2 joined!")
+	sender.expectRefusal("U+0001")
+	grown := rss(t, pid) - before
+	if grown < lines*size/2 {
+		t.Errorf("the Node server grew by %d KiB while a client did not "+
+			"read %d KiB; want it to hold at least half of it, the bug",
+			grown>>10, lines*size>>10)
+	}
+	t.Logf("the Node server grew by %d MiB", grown>>20)
+}
+
+// rss returns how many bytes of memory process pid has in RAM (its
+// resident set size), as ps says.
+func rss(t testing.TB, pid int) int {
+	t.Helper()
+	out, err := exec.Command("ps", "-o", "rss=", "-p",
+		strconv.Itoa(pid)).Output()
+	if err != nil {
+		t.Skipf("ps cannot say how much memory the server holds: %v", err)
+	}
+	kib, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("ps -o rss= said %q: %v", out, err)
+	}
+	return kib << 10
 }

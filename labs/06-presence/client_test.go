@@ -9,10 +9,15 @@ import (
 	"time"
 )
 
+// A clientStarter starts one of this lab's clients against addr until the
+// test ends, as startClient does.
+type clientStarter func(t testing.TB, ctx context.Context, addr string) (
+	stdin io.WriteCloser, out *logBuffer, done <-chan error, local string)
+
 // startClient runs runClient against addr until the test ends. Closing
 // stdin is the learner's Ctrl-D; done receives what runClient returned.
 func startClient(t testing.TB, ctx context.Context, addr string) (
-	stdin *io.PipeWriter, out *logBuffer, done <-chan error,
+	stdin io.WriteCloser, out *logBuffer, done <-chan error,
 	local string) {
 	t.Helper()
 	conn := dial(t, addr)
@@ -24,14 +29,14 @@ func startClient(t testing.TB, ctx context.Context, addr string) (
 	return w, out, errc, conn.LocalAddr().String()
 }
 
-// wait returns what runClient sent on done, or fails t on timeout.
+// wait returns what the client sent on done, or fails t on timeout.
 func wait(t testing.TB, done <-chan error) error {
 	t.Helper()
 	select {
 	case err := <-done:
 		return err
 	case <-time.After(timeout):
-		t.Fatalf("runClient did not return within %v", timeout)
+		t.Fatalf("the client did not return within %v", timeout)
 		return nil
 	}
 }
@@ -150,16 +155,43 @@ func (c *countingConn) Write(p []byte) (int, error) {
 }
 
 func TestTranscript(t *testing.T) {
-	checkGoroutines(t)
-	addr, logs, stop := startServer(t)
 	// Three learners chat. Each terminal shows what its learner types (we
 	// add it to the output, as the terminal's echo would), then what
 	// arrives. The second learner leaves with Ctrl-D before the third
 	// comes, and the server is stopped with Ctrl-C at the end.
-	in1, out1, done1, local1 := startClient(t, context.Background(), addr)
+	tests := []struct {
+		name, server, client, golden string
+		startServer                  serverStarter
+		startClient                  clientStarter
+	}{
+		{"in Go", "go run ./labs/06-presence server",
+			"go run ./labs/06-presence client", "transcript.txt",
+			startServer, startClient},
+		{"in Node", "node labs/06-presence/node/server.js",
+			"node labs/06-presence/node/client.js", "node-transcript.txt",
+			startNodeServer, startNodeClient},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkGoroutines(t)
+			transcript(t, tt.startServer, tt.startClient, tt.server,
+				tt.client, tt.golden)
+		})
+	}
+}
+
+// transcript runs the chat of TestTranscript with a server and clients
+// that startServer and startClient start, and compares what each
+// terminal shows with testdata/golden.
+func transcript(t *testing.T, startServer serverStarter,
+	startClient clientStarter, server, client, golden string) {
+	addr, logs, stop := startServer(t)
+	ctx := context.Background()
+	in1, out1, done1, local1 := startClient(t, ctx, addr)
 	out1.waitFor(t, "you are User 1!\n")
-	in2, out2, done2, local2 := startClient(t, context.Background(), addr)
+	in2, out2, done2, local2 := startClient(t, ctx, addr)
 	out1.waitFor(t, "User 2 joined!\n")
+	out2.waitFor(t, "you are User 2!\n")
 	typed := func(stdin io.Writer, out *logBuffer, line string) {
 		io.WriteString(out, line)
 		io.WriteString(stdin, line)
@@ -173,7 +205,8 @@ func TestTranscript(t *testing.T) {
 		t.Fatal(err)
 	}
 	out1.waitFor(t, "User 2 left!\n")
-	in3, out3, done3, local3 := startClient(t, context.Background(), addr)
+	logs.waitFor(t, local2+" hung up\n")
+	in3, out3, done3, local3 := startClient(t, ctx, addr)
 	out1.waitFor(t, "User 3 joined!\n")
 	out3.waitFor(t, "you are User 3!\n")
 	typed(in3, out3, "did I miss anything?\n")
@@ -190,14 +223,19 @@ func TestTranscript(t *testing.T) {
 	}
 	in1.Close()
 	in3.Close()
-	got := "$ go run ./labs/06-presence server\n" + before + "^C" +
-		strings.TrimPrefix(logs.String(), before) +
+	// The Go server says goodbye on the line of the ^C; the Node server
+	// says nothing.
+	last := strings.TrimPrefix(logs.String(), before)
+	if last == "" {
+		last = "\n"
+	}
+	got := "$ " + server + "\n" + before + "^C" + last +
 		"# in a second terminal, while the server runs\n" +
-		"$ go run ./labs/06-presence client\n" + out1.String() +
+		"$ " + client + "\n" + out1.String() +
 		"# in a third terminal\n" +
-		"$ go run ./labs/06-presence client\n" + out2.String() +
+		"$ " + client + "\n" + out2.String() +
 		"# in the third terminal again, after that client ended\n" +
-		"$ go run ./labs/06-presence client\n" + out3.String()
-	checkGolden(t, normalize(got, port(t, addr), port(t, local1),
+		"$ " + client + "\n" + out3.String()
+	checkGolden(t, golden, normalize(got, port(t, addr), port(t, local1),
 		port(t, local2), port(t, local3)))
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -18,7 +20,7 @@ import (
 	"time"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/transcript.txt")
+var update = flag.Bool("update", false, "rewrite the transcripts in testdata")
 
 // timeout bounds every wait in these tests.
 const timeout = 10 * time.Second
@@ -66,6 +68,35 @@ func (b *logBuffer) waitFor(t testing.TB, want string) {
 			t.Fatalf("timed out waiting for %q in:\n%s", want, text)
 		}
 	}
+}
+
+// waitMatch waits until re matches the buffer, returns the leftmost
+// match and its submatches, and fails t on timeout.
+func (b *logBuffer) waitMatch(t testing.TB, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		b.mu.Lock()
+		text, changed := b.buf.String(), b.changed
+		b.mu.Unlock()
+		if m := re.FindStringSubmatch(text); m != nil {
+			return m
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %v in:\n%s", re, text)
+		}
+	}
+}
+
+// bothEnds matches the two lines in which a program prints the two ends
+// of a connection, this end first, whatever it calls them: Go prints
+// "  this end (LocalAddr):   ADDR", Node "  this end (localAddress): ...".
+func bothEnds(this, other string) *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^  this end [^:\n]*:\s+` +
+		regexp.QuoteMeta(this) + `\n  other end [^:\n]*:\s+` +
+		regexp.QuoteMeta(other) + `\n`)
 }
 
 // checkGoroutines fails t if goroutines started during the test are
@@ -118,7 +149,29 @@ func startServer(t testing.TB) (addr string, logs *logBuffer,
 			t.Error(err)
 		}
 	})
+	listeners.Store(ln.Addr().String(), ln)
 	return ln.Addr().String(), logs, stop
+}
+
+// listeners holds, by address, the listener of every server startServer
+// started and the process of every server startNodeServer started, for
+// listenerClosed.
+var listeners sync.Map
+
+// listenerClosed reports whether the listener of the server started on
+// addr is closed: for a Node server, whether its process has exited.
+// (Dialling addr cannot tell: once the port is free, another test's
+// listener may be given the same port.)
+func listenerClosed(t testing.TB, addr string) bool {
+	t.Helper()
+	switch v, _ := listeners.Load(addr); v := v.(type) {
+	case *net.TCPListener:
+		return errors.Is(v.SetDeadline(time.Now()), net.ErrClosed)
+	case *nodeProcess:
+		return v.exited()
+	}
+	t.Fatalf("no server on %s was started by this test", addr)
+	return false
 }
 
 // dial connects to addr with a deadline, and closes the connection when
@@ -171,11 +224,11 @@ func replacePort(text, port, with string) string {
 	return regexp.MustCompile(`\b`+port+`\b`).ReplaceAllString(text, with)
 }
 
-// checkGolden compares got with testdata/transcript.txt, or rewrites the
+// checkGolden compares got with the file testdata/name, or rewrites the
 // file when the test runs with -update.
-func checkGolden(t testing.TB, got string) {
+func checkGolden(t testing.TB, name, got string) {
 	t.Helper()
-	const path = "testdata/transcript.txt"
+	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
