@@ -12,13 +12,13 @@ import (
 )
 
 // bytesView is the Bytes pane: the selected packet's payload as hex and
-// ASCII, 16 bytes a row (8 when the pane is narrow). Its TextView reads
-// no tags, so its text needs only visible.String, not visible.Tview.
+// ASCII, 16 bytes a row as tcpdump -X shows them (a narrow pane wraps
+// the rows). Its TextView reads no tags, so its text needs only
+// visible.String, not visible.Tview.
 type bytesView struct {
 	*tview.TextView
-	m    *Model
-	seq  uint64 // the packet shown
-	wide bool   // 16 bytes a line
+	m   *Model
+	seq uint64 // the packet shown
 }
 
 func newBytesView(m *Model) *bytesView {
@@ -28,24 +28,22 @@ func newBytesView(m *Model) *bytesView {
 	return v
 }
 
-// Draw refreshes the text when the selection or width changed, then draws.
+// Draw refreshes the text when the selection changed, then draws.
 func (v *bytesView) Draw(screen tcell.Screen) {
-	_, _, w, _ := v.GetInnerRect()
-	wide := w >= 68
 	r := v.m.selectedRow()
 	var seq uint64
 	if r != nil {
 		seq = r.seq
 	}
-	if seq != v.seq || wide != v.wide || seq == 0 {
-		v.seq, v.wide = seq, wide
-		v.SetText(v.text(r, wide)).ScrollToBeginning()
+	if seq != v.seq || seq == 0 {
+		v.seq = seq
+		v.SetText(v.text(r)).ScrollToBeginning()
 	}
 	v.TextView.Draw(screen)
 	sealRight(screen, v)
 }
 
-func (v *bytesView) text(r *row, wide bool) string {
+func (v *bytesView) text(r *row) string {
 	if r == nil {
 		v.SetTitle(" Bytes ")
 		return "select a packet to see its bytes"
@@ -57,7 +55,7 @@ func (v *bytesView) text(r *row, wide bool) string {
 		return "malformed packet: " + visible.String(p.Malformed)
 	}
 	if r.tap != nil {
-		return tapBytes(r, wide)
+		return tapBytes(r)
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s seq %d", p.Flags, p.Seq)
@@ -74,11 +72,7 @@ func (v *bytesView) text(r *row, wide bool) string {
 			"flags and numbers: %s.", r.note)
 		return sb.String()
 	}
-	per := 8
-	if wide {
-		per = 16
-	}
-	sb.WriteString(hexRows(p.Payload, per))
+	sb.WriteString(hexRows(p.Payload))
 	if len(p.Payload) < p.Len {
 		fmt.Fprintf(&sb, "… %s more not kept (the capture or -payload limit "+
 			"kept the first %d)\n", plural(p.Len-len(p.Payload), "byte"), len(p.Payload))
@@ -86,34 +80,8 @@ func (v *bytesView) text(r *row, wide bool) string {
 	return sb.String()
 }
 
-// hexRows dumps b in the layout of tcpdump -X and `inspect packets -x`:
-// capture.Hex with 16 bytes a row, or the same layout with 8 bytes a row
-// for a narrow pane.
-func hexRows(b []byte, per int) string {
-	if per == 16 {
-		return strings.ReplaceAll(strings.TrimPrefix(capture.Hex(b), "\t"), "\n\t", "\n")
-	}
-	const digits = "0123456789abcdef"
-	var sb strings.Builder
-	for off := 0; off < len(b); off += per {
-		row := b[off:min(off+per, len(b))]
-		fmt.Fprintf(&sb, "0x%04x: ", off)
-		for i := 0; i < per; i++ {
-			if i%2 == 0 {
-				sb.WriteByte(' ')
-			}
-			if i < len(row) {
-				sb.WriteByte(digits[row[i]>>4])
-				sb.WriteByte(digits[row[i]&0xf])
-			} else {
-				sb.WriteString("  ")
-			}
-		}
-		sb.WriteString("  ")
-		for _, c := range row {
-			sb.WriteByte(printable(c))
-		}
-		sb.WriteByte('\n')
-	}
-	return sb.String()
+// hexRows dumps b as tcpdump -X, `inspect packets -X` and the tap do
+// (capture.AppendHex), without the tab that starts each row.
+func hexRows(b []byte) string {
+	return strings.ReplaceAll(strings.TrimPrefix(capture.Hex(b), "\t"), "\n\t", "\n")
 }

@@ -17,14 +17,6 @@ func addrString(ap netip.AddrPort) string {
 	return ap.String()
 }
 
-// printable returns c if it is printable ASCII and "." otherwise.
-func printable(c byte) byte {
-	if c >= 0x20 && c < 0x7f {
-		return c
-	}
-	return '.'
-}
-
 // sealRight mends the right border of p's box once p's content is
 // drawn. tview draws a wide character that starts in the last
 // column inside the border, or at the end of a title, over the border

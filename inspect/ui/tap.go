@@ -173,7 +173,7 @@ func tapCell(r *row, col int) string {
 }
 
 // tapBytes is the Bytes pane's text for a tap row.
-func tapBytes(r *row, wide bool) string {
+func tapBytes(r *row) string {
 	t := r.tap
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "tap %s on connection #%d of relay\n%s\n%s\n\n", t.kind, t.conn,
@@ -182,11 +182,7 @@ func tapBytes(r *row, wide bool) string {
 		sb.WriteString(visible.String(r.note))
 		return sb.String()
 	}
-	per := 8
-	if wide {
-		per = 16
-	}
-	sb.WriteString(hexRows(r.p.Payload, per))
+	sb.WriteString(hexRows(r.p.Payload))
 	if len(r.p.Payload) < r.p.Len {
 		fmt.Fprintf(&sb, "… %s more not kept (the first %d were)\n",
 			plural(r.p.Len-len(r.p.Payload), "byte"), len(r.p.Payload))

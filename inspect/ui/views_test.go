@@ -19,7 +19,7 @@ func TestViewsMatchGoldenText(t *testing.T) {
 		u.m.selected, u.m.follow = 4, false
 		golden(t, "bytes", screenText(draw(t, u.bytes, 78, 8)))
 	})
-	t.Run("the bytes pane dumps 8 bytes a row when narrow", func(t *testing.T) {
+	t.Run("the bytes pane wraps its rows of 16 bytes when narrow", func(t *testing.T) {
 		u := fullUI(t)
 		u.m.selected, u.m.follow = 4, false
 		golden(t, "bytes-narrow", screenText(draw(t, u.bytes, 50, 11)))
@@ -111,4 +111,28 @@ func TestTooSmallTerminalShowsAMessage(t *testing.T) {
 		}
 	}
 	golden(t, "too-small", screenText(draw(t, fullUI(t), 60, 10)))
+}
+
+func TestTheSocketsPaneOpensAtTheTop(t *testing.T) {
+	// The first screen is drawn before the first socket table arrives;
+	// the table that comes then has more rows than the pane shows.
+	u := New(Options{ServerPorts: []int{3008}})
+	draw(t, u, 80, 24)
+	u.Model().SetSockets(table())
+	got := screenText(draw(t, u, 80, 24))
+	lines := strings.Split(got, "\n")
+	if !strings.Contains(lines[2], "[::]:3008") || !strings.Contains(lines[2], "LISTEN") {
+		t.Errorf("the first row under the header is not the first socket:\n%s", got)
+	}
+	if s, ok := u.sockets.selected(); !ok || s.Inode != 1001 {
+		t.Errorf("selected %+v (%v), want the first socket", s, ok)
+	}
+	if !strings.Contains(got, "listening on every IPv6 and IPv4 address") {
+		t.Errorf("the sentence under the table does not describe the first socket:\n%s", got)
+	}
+	s := draw(t, u, 80, 24)
+	x, y := findText(t, s, "[::]:3008")
+	if _, _, style, _ := s.GetContent(x, y); style != u.m.opt.Theme.Selected {
+		t.Errorf("the first socket's row is not drawn as selected")
+	}
 }
