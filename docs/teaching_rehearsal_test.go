@@ -427,7 +427,7 @@ func teachReady(words []string, side string) func(string) bool {
 // client's line and its end. If the page started them after their
 // client, they never show it.
 var teachSeen = map[string][]string{
-	"packets": {"Flags [S],", "hello.", "Flags [F."},
+	"packets": {"Flags [S],", "hello", "Flags [F."},
 	"tap":     {`c>s 6 bytes "hello\n"`, "half-close c>s", " close\n"},
 }
 
