@@ -248,7 +248,7 @@ func (d *decoder) malformed(p *Packet, why string) bool {
 }
 
 // relative sets p.Seq, p.Ack and p.Dir from what the decoder remembers
-// about the connection, as tcpdump prints relative sequence numbers.
+// about the connection: each side's first sequence number counts as 0.
 func (d *decoder) relative(p *Packet) {
 	if len(d.flows) >= maxFlows {
 		clear(d.flows)

@@ -69,8 +69,9 @@ const (
 // hand to another goroutine once Payload is owned by the receiver.
 //
 // Seq and Ack are relative to the first sequence number seen in each
-// direction of the connection (as tcpdump prints them); RawSeq and RawAck
-// are the numbers on the wire. Len is the TCP payload length; Payload
+// direction of the connection, so a SYN's Seq is 0 (tcpdump, and a
+// Printer, show a SYN's real number); RawSeq and RawAck are the numbers
+// on the wire. Len is the TCP payload length; Payload
 // holds at most the captured bytes of it. Malformed is non-empty when
 // the frame could not be decoded as IPv4/IPv6 + TCP, and then says why.
 //
