@@ -138,7 +138,7 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var p capture.Packet
 	pr := capture.NewPrinter(popt)
 	line := make([]byte, 0, 256)
-	n := 0
+	n, otherLink := 0, 0
 	for *count == 0 || n < *count {
 		err = src.Next(&p)
 		if err != nil {
@@ -166,7 +166,12 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		out.Write(line)
 		if pw != nil {
-			if werr := pw.WritePacket(&p); werr != nil {
+			werr := pw.WritePacket(&p)
+			if errors.Is(werr, capture.ErrOtherLink) {
+				// A pcapng file of several link types: the pcap
+				// file keeps those of the first interface's.
+				otherLink++
+			} else if werr != nil {
 				err = fmt.Errorf("writing %s: %w", visible.String(*write), werr)
 				break
 			}
@@ -189,6 +194,11 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stderr, "%d packets read from %s\n", n, visible.String(*read))
 		if u := src.Unread(); u != "" {
 			fmt.Fprintf(stderr, "inspect: %s\n", visible.String(u))
+		}
+		if otherLink > 0 {
+			fmt.Fprintf(stderr, "inspect: %d packets not written to %s: a pcap file holds "+
+				"one link type, here %s, and they are of another\n",
+				otherLink, visible.String(*write), src.LinkType())
 		}
 	} else {
 		fmt.Fprintf(stderr, "%d packets captured, %d dropped by kernel\n", n, st.Drops)

@@ -357,6 +357,23 @@ func TestPacketsCraftedFiles(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a capture of lo and any written with -w keeps the packets of the first link type and says so", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "lo.pcap")
+		_, errOut, err := packetsRun(t, "-r", "../../inspect/capture/testdata/echo-lo-any.pcapng", "-w", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(errOut, "14 packets not written") {
+			t.Errorf("summary %q does not count the 14 packets of the other link type", errOut)
+		}
+		out, _, err := packetsRun(t, "-r", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(packetsLines(out)); n != 14 {
+			t.Errorf("%d packets written, want the 14 of lo", n)
+		}
+	})
 	t.Run("a real capture of lo and any reads the packets of both interfaces", func(t *testing.T) {
 		out, errOut, err := packetsRun(t, "-r", "../../inspect/capture/testdata/echo-lo-any.pcapng", "-port", "39018")
 		if err != nil {
