@@ -209,3 +209,42 @@ func TestHexOnly(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestPrinterDoesNotAllocate(t *testing.T) {
+	ps := mustReadFile(t, "testdata/links/lo-nanos.pcap")
+	pr := NewPrinter(PrintOptions{Verbose: true, Link: true})
+	dst := make([]byte, 0, 1024)
+	for i := range ps { // the connections are remembered
+		pr.AppendLine(dst[:0], &ps[i])
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		for i := range ps {
+			dst = pr.AppendLine(dst[:0], &ps[i])
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations for %d lines, want 0", allocs, len(ps))
+	}
+}
+
+func BenchmarkPrinter(b *testing.B) {
+	ps := mustReadFile(b, "testdata/links/lo-nanos.pcap")
+	for _, bc := range []struct {
+		name string
+		opt  PrintOptions
+	}{{"default", PrintOptions{}}, {"verbose", PrintOptions{Verbose: true, Link: true}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			pr := NewPrinter(bc.opt)
+			dst := make([]byte, 0, 1024)
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				for i := range ps {
+					dst = pr.AppendLine(dst[:0], &ps[i])
+					n++
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/line")
+		})
+	}
+}
