@@ -34,7 +34,7 @@ func BenchmarkBatcherAddPackets(b *testing.B) {
 // Packets arrive in time order, as a capture delivers them; one that
 // arrives late is moved to its place (see settle), which costs more.
 func BenchmarkModelAddPackets(b *testing.B) {
-	m := NewModel(Options{StreamFromPackets: true})
+	m := NewModel(Options{})
 	conv := conversation()
 	add := func(i int) {
 		p := conv[i%len(conv) : i%len(conv)+1]
@@ -94,7 +94,7 @@ func BenchmarkModelAddTapEvents(b *testing.B) {
 // lines: the most the view has to show.
 func fullCompareUI(tb testing.TB) *UI {
 	tb.Helper()
-	u := New(Options{ServerPorts: []int{3008}, StreamFromPackets: true, Compare: true})
+	u := New(Options{ServerPorts: []int{3008}, Conversations: newTracker(), Compare: true})
 	m := u.Model()
 	m.SetSockets(table())
 	const (
@@ -102,8 +102,8 @@ func fullCompareUI(tb testing.TB) *UI {
 		A = capture.ACK
 		P = capture.PSH | capture.ACK
 	)
-	m.AddPackets([]capture.Packet{seg(1, client, server, S, 0, 0, ""),
-		seg(2, server, client, S|A, 0, 1, ""), seg(3, client, server, A, 1, 1, "")})
+	addTracked(m, seg(1, client, server, S, 0, 0, ""),
+		seg(2, server, client, S|A, 0, 1, ""), seg(3, client, server, A, 1, 1, ""))
 	tapName := "/tmp/tap.sock → /tmp/chat.sock"
 	m.AddTapEvents([]TapEvent{{Tap: tapName, Event: tap.Event{Time: t0, Conn: 1, Kind: tap.Open,
 		Client: "@", Server: "unix:/tmp/chat.sock"}}})
@@ -116,7 +116,7 @@ func fullCompareUI(tb testing.TB) *UI {
 			from, to, d, dir = server, client, 1, tap.ServerToClient
 		}
 		p := seg(4+i, from, to, P, seq[d], seq[1-d], line)
-		m.AddPackets([]capture.Packet{p})
+		addTracked(m, p)
 		seq[d] += uint32(len(line))
 		m.AddTapEvents([]TapEvent{{Tap: tapName, Event: tap.Event{Time: p.Time, Conn: 1, Kind: tap.Data,
 			Dir: dir, Len: len(line), Data: []byte(line)}}})

@@ -58,13 +58,10 @@ func keyOf(src, dst netip.AddrPort) connKey {
 }
 
 // connState is what the model keeps about one connection besides what
-// the analysis knows: which end is the client, and where the Stream
-// pane's bytes stand when it is built from packets.
+// the analysis knows: which end is the client.
 type connState struct {
 	client      netip.AddrPort // the end that sent the SYN, or a guess
 	lastTouched uint64         // model sequence of the latest packet
-	next        [2]uint32      // the next stream byte expected, per direction
-	have        [2]bool        // next is known
 }
 
 // guessClient names the client end when no packet of the connection

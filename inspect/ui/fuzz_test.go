@@ -8,6 +8,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/socketlab/socketlab/inspect/capture"
+	"github.com/socketlab/socketlab/inspect/stream"
 )
 
 // FuzzModel feeds the model packets made from arbitrary bytes — any
@@ -18,8 +19,9 @@ func FuzzModel(f *testing.F) {
 	f.Add([]byte{0x11, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 9, 0xff, 0, 0x04})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		tr := stream.New(stream.Config{Ports: []int{3008}, MaxBytes: 32, MaxConversations: 2})
 		u := New(Options{RingSize: 8, PayloadKeep: 16, StreamBytes: 32, Streams: 2,
-			StreamFromPackets: true, ServerPorts: []int{3008}})
+			Conversations: tr, ServerPorts: []int{3008}})
 		ends := []netip.AddrPort{client, server, netip.MustParseAddrPort("[::1]:3008"),
 			netip.MustParseAddrPort("[::ffff:127.0.0.1]:50001")}
 		for i := uint64(1); len(data) >= 11; i++ {
@@ -34,6 +36,7 @@ func FuzzModel(f *testing.F) {
 				p.Malformed = "fuzzed"
 			}
 			p.Payload, data = data[:n], data[n:]
+			tr.Add(&p)
 			u.m.AddPackets([]capture.Packet{p})
 			if u.m.Len() > 8 {
 				t.Fatalf("the ring holds %d packets, limit 8", u.m.Len())

@@ -14,6 +14,7 @@ import (
 
 	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/sockets"
+	"github.com/socketlab/socketlab/inspect/stream"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -93,12 +94,12 @@ func table() sockets.Snapshot {
 // fullModel returns a UI holding the fixture table and conversation.
 func fullUI(t testing.TB) *UI {
 	t.Helper()
-	u := New(Options{ServerPorts: []int{3008}, StreamFromPackets: true,
+	u := New(Options{ServerPorts: []int{3008}, Conversations: newTracker(),
 		SocketsHint: "no server on :3008 — try `go run ./labs/05-broadcast server`"})
 	u.Model().SetStatus(Status{Source: "live lo", Filter: "tcp port 3008",
 		LinkType: "Ethernet", Capture: "capturing"})
 	u.Model().SetSockets(table())
-	u.Model().AddPackets(conversation())
+	addTracked(u.Model(), conversation()...)
 	u.Model().SetStats(capture.Stats{Packets: 10})
 	return u
 }
@@ -198,3 +199,19 @@ func typeText(s string) []*tcell.EventKey {
 func sockets0() sockets.Snapshot { return sockets.Snapshot{Taken: t0} }
 
 func netipMust(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// newTracker returns the stream reassembly package app feeds, for the
+// Stream pane of a test's UI (Options.Conversations).
+func newTracker() *stream.Tracker { return stream.New(stream.Config{Ports: []int{3008}}) }
+
+// addTracked hands ps to the model's tracker and then to the model, as
+// package app does, and lets the tracker give up on what it still waits
+// for, as at the end of a file.
+func addTracked(m *Model, ps ...capture.Packet) {
+	tr := m.opt.Conversations.(*stream.Tracker)
+	for i := range ps {
+		tr.Add(&ps[i])
+	}
+	tr.FlushAll()
+	m.AddPackets(ps)
+}

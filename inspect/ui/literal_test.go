@@ -35,7 +35,7 @@ type hostile struct {
 // ends with the error s; and a status whose fields hold them.
 func hostileUI(t testing.TB, ss ...string) (*UI, []hostile) {
 	t.Helper()
-	u := New(Options{RingSize: 8 * len(ss), ServerPorts: []int{3008}, StreamFromPackets: true})
+	u := New(Options{RingSize: 8 * len(ss), ServerPorts: []int{3008}, Conversations: newTracker()})
 	m := u.Model()
 	const (
 		S = capture.SYN
@@ -51,14 +51,14 @@ func hostileUI(t testing.TB, ss ...string) (*UI, []hostile) {
 		hs, socks = append(hs, h), append(socks, h.socket)
 		from := netip.AddrPortFrom(client.Addr(), client.Port()+uint16(n))
 		i := 5 * n
-		m.AddPackets([]capture.Packet{
+		addTracked(m, []capture.Packet{
 			seg(i+1, from, server, S, 0, 0, ""),
 			seg(i+2, server, from, S|A, 0, 1, ""),
 			seg(i+3, from, server, A, 1, 1, ""),
 			seg(i+4, from, server, P, 1, 1, s),
 			{Index: uint64(i + 5), Time: t0.Add(time.Duration(i+4) * 150 * time.Microsecond),
 				WireLen: 30, Malformed: s},
-		})
+		}...)
 		at := t0.Add(time.Duration(i+4) * 150 * time.Microsecond)
 		target := "unix:/tmp/" + s
 		m.AddTapEvents([]TapEvent{

@@ -29,15 +29,10 @@ type Options struct {
 	StreamBytes int   // bytes kept per conversation, oldest dropped first
 	Streams     int   // conversations kept, least recently active dropped
 	ServerPorts []int // ports of the servers watched, to name directions
-	// Conversations, when set, gives the Stream pane its conversations
-	// (for example a *stream.Tracker fed by the packet reader), and
-	// Chunks and StreamFromPackets are not needed.
+	// Conversations gives the Stream pane its conversations of captured
+	// packets: a *stream.Tracker fed by the packet reader, as package app
+	// does. Without it the Stream pane shows tap conversations only.
 	Conversations ConversationSource
-	// StreamFromPackets builds the Stream pane from packet payloads, for
-	// sources that feed no Chunks: in sequence-number order as they
-	// arrive, without repeating retransmitted bytes, and with a marker
-	// where bytes were not captured. It does not reorder segments.
-	StreamFromPackets bool
 	// SocketsHint is shown in the Sockets pane while it is empty, for
 	// example "no server on :3008 — try `go run ./labs/05-broadcast server`".
 	SocketsHint string
@@ -168,9 +163,6 @@ func (m *Model) push(p *capture.Packet) {
 		r.num = m.pktRows
 	}
 	m.learn(r)
-	if m.opt.StreamFromPackets && p.Len > 0 && p.Malformed == "" {
-		m.streamPacket(r, p.Payload)
-	}
 	m.settle(r)
 }
 

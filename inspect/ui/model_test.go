@@ -1,12 +1,12 @@
 package ui
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/socketlab/socketlab/inspect/capture"
+	"github.com/socketlab/socketlab/inspect/tap"
 )
 
 func TestModelStaysBounded(t *testing.T) {
@@ -32,23 +32,27 @@ func TestModelStaysBounded(t *testing.T) {
 		}
 	})
 
+	// tapData is a tap data event of connection conn, text sent in d.
+	tapData := func(conn uint64, d tap.Dir, text string) TapEvent {
+		return TapEvent{Tap: "tap.sock → chat.sock", Event: tap.Event{Time: t0, Conn: conn,
+			Kind: tap.Data, Dir: d, Len: len(text), Data: []byte(text)}}
+	}
 	t.Run("a conversation keeps its newest bytes", func(t *testing.T) {
-		m := NewModel(Options{StreamBytes: 10, StreamFromPackets: true})
+		m := NewModel(Options{StreamBytes: 10})
 		for i := 0; i < 5; i++ {
-			m.AddPackets([]capture.Packet{seg(i+1, client, server, capture.PSH, uint32(1+5*i), 1, "abcde")})
+			m.AddTapEvents([]TapEvent{tapData(1, tap.ClientToServer, "abcde")})
 		}
-		m.AddPackets([]capture.Packet{seg(6, server, client, capture.PSH, 1, 1, "0123456789ABC")})
-		s := m.streams[keyOf(client, server)]
+		m.AddTapEvents([]TapEvent{tapData(1, tap.ServerToClient, "0123456789ABC")})
+		s := m.streams[connKey{tap: "tap.sock → chat.sock", conn: 1}]
 		if s.bytes != 10 || s.dropped != 28 || string(s.chunks[0].data) != "3456789ABC" {
 			t.Errorf("stream keeps %d bytes (%q), dropped %d", s.bytes, s.chunks[0].data, s.dropped)
 		}
 	})
 
 	t.Run("only the most recent conversations are kept", func(t *testing.T) {
-		m := NewModel(Options{Streams: 2, StreamFromPackets: true})
+		m := NewModel(Options{Streams: 2})
 		for i := 0; i < 5; i++ {
-			c := netip.AddrPortFrom(client.Addr(), uint16(50001+i))
-			m.AddPackets([]capture.Packet{seg(i+1, c, server, capture.PSH, 1, 1, "hi")})
+			m.AddTapEvents([]TapEvent{tapData(uint64(i+1), tap.ClientToServer, "hi")})
 		}
 		if len(m.streams) != 2 {
 			t.Errorf("%d conversations kept, want 2", len(m.streams))
@@ -118,43 +122,4 @@ func TestModelExplainsOddPackets(t *testing.T) {
 	if got := screenText(draw(t, u, 120, 30)); !strings.Contains(got, "malformed packet: truncated TCP header") {
 		t.Errorf("malformed packet not shown:\n%s", got)
 	}
-}
-
-func TestStreamFromPackets(t *testing.T) {
-	const PA = capture.PSH | capture.ACK
-	text := func(m *Model) string {
-		var b strings.Builder
-		for _, c := range m.streams[keyOf(client, server)].chunks {
-			if c.gap > 0 {
-				fmt.Fprintf(&b, "<gap %d>", c.gap)
-			}
-			fmt.Fprintf(&b, "%v:%s|", c.dir, c.data)
-		}
-		return b.String()
-	}
-	t.Run("a retransmitted segment is shown once", func(t *testing.T) {
-		m := NewModel(Options{StreamFromPackets: true, ServerPorts: []int{3008}})
-		m.AddPackets([]capture.Packet{
-			seg(1, client, server, PA, 1, 1, "hello\n"),
-			seg(2, client, server, PA, 1, 1, "hello\n"),
-			seg(3, client, server, PA, 4, 1, "lo\nbye\n"),
-			seg(4, server, client, PA, 1, 11, "ok\n"),
-		})
-		if got, want := text(m), "client→server:hello\nbye\n|server→client:ok\n|"; got != want {
-			t.Errorf("stream %q, want %q", got, want)
-		}
-	})
-	t.Run("bytes never captured are marked", func(t *testing.T) {
-		m := NewModel(Options{StreamFromPackets: true, ServerPorts: []int{3008}})
-		cut := seg(2, client, server, PA, 4, 1, "")
-		cut.Len = 5 // the capture kept no payload (snap length)
-		m.AddPackets([]capture.Packet{
-			seg(1, client, server, PA, 1, 1, "abc"),
-			cut,
-			seg(3, client, server, PA, 12, 1, "xyz"),
-		})
-		if got, want := text(m), "client→server:abc|<gap 5>client→server:|<gap 3>client→server:|client→server:xyz|"; got != want {
-			t.Errorf("stream %q, want %q", got, want)
-		}
-	})
 }

@@ -28,54 +28,6 @@ type streamChunk struct {
 	gap  int // when > 0, a marker for this many bytes not captured
 }
 
-// streamPacket adds the payload of packet r (which may be cut short of
-// r.p.Len) to its conversation, skipping bytes already added and marking
-// bytes that were never seen.
-func (m *Model) streamPacket(r *row, payload []byte) {
-	c := m.conns[r.key]
-	if c == nil {
-		return
-	}
-	i := 0
-	if r.dir == capture.ServerToClient {
-		i = 1
-	}
-	seq, end := r.p.Seq, r.p.Seq+uint32(r.p.Len)
-	if c.have[i] {
-		if int32(end-c.next[i]) <= 0 {
-			return // a retransmission of bytes already shown
-		}
-		if d := int32(c.next[i] - seq); d > 0 {
-			payload = payload[min(int(d), len(payload)):]
-			seq = c.next[i]
-		} else if d < 0 {
-			m.addGap(r.p.Time, r.p.Src, r.p.Dst, int(-d))
-		}
-	}
-	c.next[i], c.have[i] = end, true
-	m.addChunk(r.p.Time, r.p.Src, r.p.Dst, payload)
-	if missing := int(end-seq) - len(payload); missing > 0 {
-		m.addGap(r.p.Time, r.p.Src, r.p.Dst, missing)
-	}
-}
-
-// addGap marks n bytes from src to dst that were not captured.
-func (m *Model) addGap(t time.Time, src, dst netip.AddrPort, n int) {
-	s, d := m.streamOf(src, dst)
-	s.chunks = append(s.chunks, streamChunk{dir: d, gap: n})
-	s.touched = t
-	s.seq++
-}
-
-// addChunk appends data sent from src to dst to its conversation.
-func (m *Model) addChunk(t time.Time, src, dst netip.AddrPort, data []byte) {
-	if len(data) == 0 {
-		return
-	}
-	s, d := m.streamOf(src, dst)
-	m.appendChunk(s, d, t, data)
-}
-
 // appendChunk appends data sent in direction d to conversation s,
 // dropping its oldest bytes beyond the limit.
 func (m *Model) appendChunk(s *streamBuf, d capture.Dir, t time.Time, data []byte) {
@@ -108,25 +60,6 @@ func (m *Model) appendChunk(s *streamBuf, d capture.Dir, t time.Time, data []byt
 	}
 	s.touched = t
 	s.seq++
-}
-
-// streamOf returns the conversation of src and dst, made if need be, and
-// the direction of src to dst in it.
-func (m *Model) streamOf(src, dst netip.AddrPort) (*streamBuf, capture.Dir) {
-	k := keyOf(src, dst)
-	s := m.streams[k]
-	if s == nil {
-		if len(m.streams) >= m.opt.Streams {
-			m.dropOldestStream()
-		}
-		s = &streamBuf{}
-		m.streams[k] = s
-	}
-	client, _ := m.clientServer(k)
-	if unmap(src) == client {
-		return s, capture.ClientToServer
-	}
-	return s, capture.ServerToClient
 }
 
 func (m *Model) dropOldestStream() {
