@@ -520,7 +520,7 @@ func TestTUIShowsTapEventsFromAnotherRelay(t *testing.T) {
 	select {
 	case err := <-r.done:
 		if err != nil {
-			t.Errorf("runTUIConfig returned %v, want nil", err)
+			t.Errorf("app.Run returned %v, want nil", err)
 		}
 		r.done <- err
 	case <-time.After(tuiWait):
