@@ -264,3 +264,53 @@ func TestAFloodIsCountedAndSavedWhileTheUIIsBlocked(t *testing.T) {
 	}
 	goleak.VerifyNone(t, opt)
 }
+
+func TestAFileIsListedWhole(t *testing.T) {
+	// More packets than a frame lists: a file waits for the screen, so
+	// every packet is listed, none only counted.
+	opt := goleak.IgnoreCurrent()
+	const n = 3 * FilePerFrame
+	file, _ := floodFile(t, n)
+	screen := tcell.NewSimulationScreen("UTF-8")
+	apps := make(chan *tview.Application, 1)
+	drawn := make(chan struct{}, 1)
+	env := Env{RunEnv: ui.RunEnv{Screen: screen, Ready: func(a *tview.Application) {
+		screen.SetSize(160, 45)
+		a.SetAfterDrawFunc(func(tcell.Screen) {
+			select {
+			case drawn <- struct{}{}:
+			default:
+			}
+		})
+		apps <- a
+	}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{Ports: []int{3008}, Paths: []string{"/nonexistent/x.sock"}, File: file},
+			io.Discard, env)
+	}()
+	a := <-apps
+	want := fmt.Sprintf("Packets (%d)", n)
+	deadline := time.After(wait)
+	for {
+		got := screenText(a, screen)
+		if strings.Contains(got, want) && strings.Contains(got, "end of file") {
+			if strings.Contains(got, "not listed") {
+				t.Errorf("a file's packets were passed over:\n%s", got)
+			}
+			break
+		}
+		select {
+		case <-drawn:
+		case <-deadline:
+			t.Fatalf("the screen never showed %q and the end of the file:\n%s", want, got)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run returned %v", err)
+	}
+	goleak.VerifyNone(t, opt)
+}
