@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/metrics"
+	"strings"
 	"testing"
 )
 
@@ -17,9 +18,12 @@ import (
 func fuzzFileSeeds(t testing.TB) [][]byte {
 	t.Helper()
 	var seeds [][]byte
-	for _, pattern := range []string{"testdata/*.pcap*", "testdata/crafted/*"} {
+	for _, pattern := range []string{"testdata/*.pcap*", "testdata/links/*.pcap*", "testdata/crafted/*"} {
 		files, _ := filepath.Glob(pattern)
 		for _, file := range files {
+			if strings.HasSuffix(file, ".tshark") {
+				continue // tshark's numbers, not a capture
+			}
 			data, err := os.ReadFile(file)
 			if err != nil {
 				t.Fatal(err)
@@ -74,8 +78,8 @@ func fuzzFileSeeds(t testing.TB) [][]byte {
 }
 
 // FuzzOpenFile writes each input to a file, opens it with OpenFile and
-// reads every packet through Next, formatting each one as the inspect
-// command does. Nothing may panic; every error must be a *FileError;
+// reads every packet through Next, formatting each one as inspect
+// packets -v -e -X does. Nothing may panic; every error must be a *FileError;
 // and reading a file must cost memory in proportion to its size, not to
 // the lengths written in it.
 func FuzzOpenFile(f *testing.F) {
@@ -95,12 +99,13 @@ func FuzzOpenFile(f *testing.F) {
 		if err == nil {
 			var p Packet
 			line := make([]byte, 0, 256)
+			pr := NewPrinter(PrintOptions{Verbose: true, Link: true})
 			for {
 				if err = src.Next(&p); err != nil {
 					break
 				}
-				line = AppendLine(line[:0], &p)
-				line = AppendHex(line, p.Payload)
+				line = pr.AppendLine(line[:0], &p)
+				line = AppendHex(line, p.IP())
 				_ = Describe(&p)
 				if p.Malformed == "" && len(p.Payload) > p.Len {
 					t.Fatalf("payload of %d bytes but length %d: %s", len(p.Payload), p.Len, line)
