@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/socketlab/socketlab/inspect/tap"
 )
 
 func TestViewsMatchGoldenText(t *testing.T) {
@@ -134,5 +136,27 @@ func TestTheSocketsPaneOpensAtTheTop(t *testing.T) {
 	x, y := findText(t, s, "[::]:3008")
 	if _, _, style, _ := s.GetContent(x, y); style != u.m.opt.Theme.Selected {
 		t.Errorf("the first socket's row is not drawn as selected")
+	}
+}
+
+func TestLongTapPathsLeaveRoomForTheNotes(t *testing.T) {
+	// The demo's relay sits in a temporary folder with a long name.
+	dir := "/tmp/socketlab-demo-1339951752/"
+	name := dir + "tap.sock → " + dir + "chat.sock"
+	u := New(Options{ServerPorts: []int{3008}})
+	u.Model().AddTapEvents([]TapEvent{
+		{Tap: name, Event: tap.Event{Time: t0, Conn: 1, Kind: tap.Open, Client: "@",
+			Server: "unix:" + dir + "chat.sock"}},
+		{Tap: name, Event: tap.Event{Time: t0, Conn: 1, Kind: tap.Data, Dir: tap.ServerToClient,
+			Len: 6, Data: []byte("hello\n"), Client: "@", Server: "unix:" + dir + "chat.sock"}},
+	})
+	got := screenText(draw(t, u.packets, 120, 8))
+	for _, want := range []string{"WHAT IT MEANS", "…/chat.sock", "server sends 6 bytes via relay"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the Packets pane at 120 columns lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, dir) {
+		t.Errorf("the Packets pane shows the long path in full:\n%s", got)
 	}
 }
