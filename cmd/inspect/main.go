@@ -70,8 +70,8 @@ const usage = `usage:
   inspect [-port N] [-path P] [-all] [-i IFACE] [-r FILE]  open the terminal UI
           [-tap L=T] [-contrast] [-compare] [-ring N] [EXPRESSION]
   inspect sockets [-port N] [-path P] [-all] [-json]       print the socket table
-  inspect packets [-i lo] [-port N] [-c N] [-x] [-r F] [-w F [-force]]
-          [EXPRESSION]                                    print packets
+  inspect packets [-i lo] [-port N] [-c N] [-S] [-e] [-v] [-t...]
+          [-x|-X|-A] [-r F] [-w F [-force]] [EXPRESSION]  print packets
   inspect follow [-i lo] [-port N] [-r F] CONNECTION       print a conversation
   inspect tap -listen L -to T [-text] [-mode M] [-snap N] [-write-timeout D]
                                                           relay and show bytes
