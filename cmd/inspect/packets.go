@@ -130,7 +130,8 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			what = "TCP port " + (&portList{ports: ps}).String()
 		}
 		if !expr.Empty() {
-			what += " and " + expr.String()
+			// The expression may hold a line break: it separates words.
+			what += " and " + visible.String(expr.String())
 		}
 		fmt.Fprintf(stderr, "inspect: listening on %s (%s), link type %s, snapshot length %d bytes\n",
 			visible.String(src.Name()), what, src.LinkType(), src.SnapLen())

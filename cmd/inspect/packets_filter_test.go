@@ -131,3 +131,28 @@ func TestPacketsExpressionLive(t *testing.T) {
 		}
 	}
 }
+
+func TestPacketsExpressionWithALineBreak(t *testing.T) {
+	// A line break separates words, as a space does; the listening
+	// line must not break on it.
+	expr := "tcp\nport 1"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &testout.Buffer{}
+	stderr := &testout.Buffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"packets", expr}, stdout, stderr) }()
+	select {
+	case err := <-done:
+		if errors.Is(err, capture.ErrPermission) {
+			t.Skipf("live capture needs CAP_NET_RAW (run as root, as CI does): %v", err)
+		}
+		t.Fatalf("inspect packets ended early: %v\n%s", err, stderr.String())
+	default:
+	}
+	stderr.WaitFor(t, `listening on lo \(all TCP and tcp\\nport 1\)`)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
