@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -158,5 +159,19 @@ func TestLongTapPathsLeaveRoomForTheNotes(t *testing.T) {
 	}
 	if strings.Contains(got, dir) {
 		t.Errorf("the Packets pane shows the long path in full:\n%s", got)
+	}
+}
+
+func TestNoValueIsCutAtAnyWidth(t *testing.T) {
+	// A number or an address cut short ("152…", "127.0.0.1:500…") reads
+	// as another value; a column that does not fit is left out instead.
+	cut := regexp.MustCompile(`[0-9\]:]…`)
+	for w := MinWidth; w <= 200; w++ {
+		s := draw(t, sessionUI(t, DefaultTheme()), w, 30)
+		for y, line := range strings.Split(screenText(s), "\n") {
+			if cut.MatchString(line) {
+				t.Fatalf("at %d columns, line %d cuts a value:\n%s", w, y, screenText(s))
+			}
+		}
 	}
 }
