@@ -5,12 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/socketlab/socketlab/inspect/capture"
 )
@@ -177,4 +181,64 @@ func firstDifference(got, want string) string {
 		}
 	}
 	return "(no line differs)"
+}
+
+func TestFollowLive(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				io.Copy(c, c)
+			}()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out, errs bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runFollow(ctx, []string{"-port", strconv.Itoa(port), "3"}, &out, &errs)
+	}()
+	// The capture starts at some moment, perhaps in the middle of a
+	// connection, and its first moments are not what this test is
+	// about: keep opening connections one after the other until the
+	// fourth one seen, seen whole, has closed and been printed.
+	for i := 0; ; i++ {
+		select {
+		case err := <-done:
+			if errors.Is(err, capture.ErrPermission) {
+				t.Skipf("live capture on lo needs CAP_NET_RAW: %v", err)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("no connection followed within the deadline; output %q", out.String())
+			}
+			got := out.String()
+			if !strings.Contains(got, "ping ") || !strings.Contains(got, "\t") || !strings.HasSuffix(got, rule+"\n") {
+				t.Errorf("the conversation both ways is not there:\n%s", got)
+			}
+			return
+		default:
+		}
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprintf(c, "ping %d\n", i)
+		io.ReadFull(c, make([]byte, len(fmt.Sprintf("ping %d\n", i))))
+		c.Close()
+	}
 }
