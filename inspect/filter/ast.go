@@ -29,8 +29,8 @@ type hostNode struct {
 }
 
 // portNode keeps TCP, UDP or SCTP packets (proto "tcp", "udp", "sctp",
-// or "" for any of them, "ip" or "ip6" for any over that IP version)
-// whose source or destination port (dir) is in lo..hi.
+// or "" for any of them) whose source or destination port (dir) is in
+// lo..hi.
 type portNode struct {
 	proto  string
 	dir    string

@@ -364,14 +364,7 @@ func (g *gen) port(n portNode, t, f label) {
 			g.inRange(n.lo, n.hi, t, f)
 		}, g.nl, g.nl+2, t, f)
 	}
-	switch n.proto {
-	case "ip":
-		v4(t, f)
-	case "ip6":
-		v6(t, f)
-	default:
-		g.either(v6, v4, t, f)
-	}
+	g.either(v6, v4, t, f)
 }
 
 // oneOf jumps to t when A is one of vals.

@@ -6,12 +6,23 @@ import "golang.org/x/net/bpf"
 // virtual machine, the program compiled once per link type. A Matcher
 // is used by one goroutine at a time.
 type Matcher struct {
-	expr *Expr
+	expr  *Expr
+	progs []linkProgram // one per link type met, the last used first
+	err   error
+	pad   []byte // MatchWire's copy of a frame cut short
+}
+
+// linkProgram is the expression compiled for one link type, or why it
+// could not be.
+type linkProgram struct {
 	link uint32
 	vm   *bpf.VM
 	err  error
-	pad  []byte // MatchWire's copy of a frame cut short
 }
+
+// maxLinks bounds the programs a Matcher keeps: a pcapng file names a
+// link type per interface, and a hostile one may name many.
+const maxLinks = 8
 
 // maxWire is the longest frame MatchWire rebuilds: the snap length of
 // a capture on lo.
@@ -19,7 +30,7 @@ const maxWire = 262144
 
 // NewMatcher returns a Matcher for e; nil keeps every frame.
 func NewMatcher(e *Expr) *Matcher {
-	return &Matcher{expr: e, link: ^uint32(0)}
+	return &Matcher{expr: e}
 }
 
 // Expr returns the expression m runs.
@@ -34,19 +45,37 @@ func (m *Matcher) Match(link uint32, frame []byte) bool {
 	if m.expr.Empty() {
 		return true
 	}
-	if link != m.link {
-		m.link, m.vm, m.err = link, nil, nil
-		prog, err := m.expr.Compile(link, 1)
-		if err == nil {
-			m.vm, err = bpf.NewVM(prog)
-		}
-		m.err = err
-	}
-	if m.vm == nil {
+	p := m.program(link)
+	m.err = p.err
+	if p.vm == nil {
 		return false
 	}
-	n, err := m.vm.Run(frame)
+	n, err := p.vm.Run(frame)
 	return err == nil && n > 0
+}
+
+// program returns the program for link, compiling it the first time,
+// and moves it to the front.
+func (m *Matcher) program(link uint32) linkProgram {
+	for i, p := range m.progs {
+		if p.link == link {
+			copy(m.progs[1:i+1], m.progs[:i])
+			m.progs[0] = p
+			return p
+		}
+	}
+	p := linkProgram{link: link}
+	prog, err := m.expr.Compile(link, 1)
+	if err == nil {
+		p.vm, err = bpf.NewVM(prog)
+	}
+	p.err = err
+	if len(m.progs) < maxLinks {
+		m.progs = append(m.progs, linkProgram{})
+	}
+	copy(m.progs[1:], m.progs[:len(m.progs)-1])
+	m.progs[0] = p
+	return p
 }
 
 // MatchWire is Match for a frame that was wireLen bytes long on the

@@ -238,3 +238,34 @@ func TestErrorsNameWhatIsMissing(t *testing.T) {
 		}
 	}
 }
+
+func TestMatcherKeepsAProgramPerLinkType(t *testing.T) {
+	frames := readFrames(t, "testdata/mixed.pcap")
+	e, _ := Parse("tcp port 3008")
+	m := NewMatcher(e)
+	want := keeps(t, e, LinkEthernet, frames)
+	// The same frames, every other one as raw IP: the programs of both
+	// link types are kept and each frame is read with its own.
+	var got [][]byte
+	for i, f := range frames {
+		link, frame := uint32(LinkEthernet), f
+		if i%2 == 1 {
+			link, frame = LinkRaw, f[14:]
+		}
+		if m.Match(link, frame) {
+			got = append(got, f)
+		}
+	}
+	if len(got) != len(want) || len(want) == 0 {
+		t.Errorf("kept %d frames alternating link types, %d with one", len(got), len(want))
+	}
+	if len(m.progs) != 2 {
+		t.Errorf("%d programs kept, want 2", len(m.progs))
+	}
+	for link := uint32(300); link < 320; link++ {
+		m.Match(link, frames[0])
+	}
+	if len(m.progs) > maxLinks {
+		t.Errorf("%d programs kept, more than %d", len(m.progs), maxLinks)
+	}
+}
