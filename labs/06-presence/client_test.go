@@ -14,6 +14,16 @@ import (
 type clientStarter func(t testing.TB, ctx context.Context, addr string) (
 	stdin io.WriteCloser, out *logBuffer, done <-chan error, local string)
 
+// eachClient runs test twice: with the Go client, which startClient runs
+// in this process, and with its Node twin, node/client.js, which
+// startNodeClient runs as a child process.
+func eachClient(t *testing.T, test func(t *testing.T, start clientStarter)) {
+	t.Run("the Go client", func(t *testing.T) { test(t, startClient) })
+	t.Run("the Node client", func(t *testing.T) {
+		test(t, startNodeClient)
+	})
+}
+
 // startClient runs runClient against addr until the test ends. Closing
 // stdin is the learner's Ctrl-D; done receives what runClient returned.
 func startClient(t testing.TB, ctx context.Context, addr string) (
@@ -42,54 +52,85 @@ func wait(t testing.TB, done <-chan error) error {
 }
 
 func TestRunClient(t *testing.T) {
-	t.Run("both ends see the same connection, mirrored", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, logs, _ := startServer(t)
-		_, out, _, local := startClient(t, context.Background(), addr)
-		out.waitFor(t, "Connected to the server!\n"+
-			"  this end (LocalAddr):   "+local+"\n"+
-			"  other end (RemoteAddr): "+addr+"\n")
-		// The server's RemoteAddr is our LocalAddr, and the other way round.
-		logs.waitFor(t, "  this end (LocalAddr):   "+addr+"\n"+
-			"  other end (RemoteAddr): "+local+"\n")
-	})
-
-	t.Run("each line you type reaches the others, theirs reach you",
-		func(t *testing.T) {
+	eachClient(t, func(t *testing.T, startClient clientStarter) {
+		t.Run("both ends see the same connection, mirrored", func(t *testing.T) {
 			checkGoroutines(t)
 			addr, logs, _ := startServer(t)
-			stdin, out, _, local := startClient(t, context.Background(),
-				addr)
-			logs.waitFor(t, local+" is User 1\n")
-			b := join(t, addr)
-			io.WriteString(stdin, "hello\n")
-			b.expect("User 1: hello")
-			b.send("hi\n")
-			out.waitFor(t, addr+"\nWelcome to the chat, you are User 1!\n"+
-				"User 2 joined!\nUser 2: hi\n")
+			_, out, _, local := startClient(t, context.Background(), addr)
+			out.waitFor(t, "Connected to the server!\n")
+			out.waitMatch(t, bothEnds(local, addr))
+			// The server's remote end is our local end, and the other way
+			// round.
+			logs.waitMatch(t, bothEnds(addr, local))
 		})
 
-	t.Run("a line typed just before the end of stdin still goes out",
-		func(t *testing.T) {
+		t.Run("each line you type reaches the others, theirs reach you",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, logs, _ := startServer(t)
+				stdin, out, _, local := startClient(t, context.Background(),
+					addr)
+				logs.waitFor(t, local+" is User 1\n")
+				b := join(t, addr)
+				io.WriteString(stdin, "hello\n")
+				b.expect("User 1: hello")
+				b.send("hi\n")
+				out.waitFor(t, addr+"\nWelcome to the chat, you are User 1!\n"+
+					"User 2 joined!\nUser 2: hi\n")
+			})
+
+		t.Run("a line typed just before the end of stdin still goes out",
+			func(t *testing.T) {
+				checkGoroutines(t)
+				addr, logs, _ := startServer(t)
+				b := join(t, addr)
+				stdin, out, done, local := startClient(t,
+					context.Background(), addr)
+				io.WriteString(stdin, "bye\n")
+				stdin.Close()
+				if err := wait(t, done); err != nil {
+					t.Errorf("the client returned %v, want nil", err)
+				}
+				b.expect("User 2 joined!", "User 2: bye", "User 2 left!")
+				logs.waitFor(t, local+" hung up\n")
+				// We left first: the server's hang-up is its goodbye.
+				if !strings.HasSuffix(out.String(), addr+"\n"+
+					"Welcome to the chat, you are User 2!\n"+
+					"You left the chat.\n") {
+					t.Errorf("client output:\n%s", out)
+				}
+			})
+
+		t.Run("it says so when the server hangs up", func(t *testing.T) {
 			checkGoroutines(t)
-			addr, logs, _ := startServer(t)
-			b := join(t, addr)
-			stdin, out, done, local := startClient(t,
-				context.Background(), addr)
-			io.WriteString(stdin, "bye\n")
-			stdin.Close()
+			addr, logs, stop := startServer(t)
+			_, out, done, local := startClient(t, context.Background(), addr)
+			logs.waitFor(t, local)
+			stop()
 			if err := wait(t, done); err != nil {
-				t.Errorf("runClient = %v, want nil", err)
+				t.Errorf("the client returned %v, want nil", err)
 			}
-			b.expect("User 2 joined!", "User 2: bye", "User 2 left!")
+			out.waitFor(t, "Server is shutting down.\nThe server hung up.\n")
+		})
+
+		t.Run("canceling ctx makes it return", func(t *testing.T) {
+			checkGoroutines(t)
+			addr, logs, _ := startServer(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			_, out, done, local := startClient(t, ctx, addr)
+			logs.waitFor(t, local)
+			// Unread data at close would make the kernel send RST, not FIN.
+			out.waitFor(t, "you are User 1!\n")
+			cancel()
+			if err := wait(t, done); err != nil {
+				t.Errorf("the client returned %v, want nil", err)
+			}
 			logs.waitFor(t, local+" hung up\n")
-			// We left first: the server's hang-up is its goodbye.
-			if !strings.HasSuffix(out.String(), addr+"\n"+
-				"Welcome to the chat, you are User 2!\n"+
-				"You left the chat.\n") {
-				t.Errorf("client output:\n%s", out)
+			if strings.Contains(out.String(), "hung up") {
+				t.Errorf("Ctrl-C was taken for a server hang-up:\n%s", out)
 			}
 		})
+	})
 
 	t.Run("-split writes in pieces, and the line arrives whole",
 		func(t *testing.T) {
@@ -111,36 +152,6 @@ func TestRunClient(t *testing.T) {
 			}
 			b.expect("User 2 joined!", "User 2: hello")
 		})
-
-	t.Run("it says so when the server hangs up", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, logs, stop := startServer(t)
-		_, out, done, local := startClient(t, context.Background(), addr)
-		logs.waitFor(t, local)
-		stop()
-		if err := wait(t, done); err != nil {
-			t.Errorf("runClient = %v, want nil", err)
-		}
-		out.waitFor(t, "Server is shutting down.\nThe server hung up.\n")
-	})
-
-	t.Run("canceling ctx makes it return", func(t *testing.T) {
-		checkGoroutines(t)
-		addr, logs, _ := startServer(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		_, out, done, local := startClient(t, ctx, addr)
-		logs.waitFor(t, local)
-		// Unread data at close would make the kernel send RST, not FIN.
-		out.waitFor(t, "you are User 1!\n")
-		cancel()
-		if err := wait(t, done); err != nil {
-			t.Errorf("runClient = %v, want nil", err)
-		}
-		logs.waitFor(t, local+" hung up\n")
-		if strings.Contains(out.String(), "hung up") {
-			t.Errorf("Ctrl-C was taken for a server hang-up:\n%s", out)
-		}
-	})
 }
 
 // countingConn counts the Writes made to a real TCP connection.
