@@ -26,7 +26,7 @@ type store struct {
 	next     uint64 // the number the next packet will get
 	oldest   uint64 // the oldest packet still kept
 	taken    uint64 // the flusher has taken every packet before this
-	bytes    int    // bytes held in the slots kept
+	bytes    int    // bytes the slots kept hold, by their buffers' capacity
 	maxBytes int
 	took     chan struct{} // signalled when the flusher takes packets
 }
@@ -52,12 +52,21 @@ func (s *store) add(p *capture.Packet) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := uint64(len(s.slots))
-	for s.next-s.oldest >= n ||
-		s.next > s.oldest && s.bytes+len(p.Frame)+len(p.Payload) > s.maxBytes {
-		s.bytes -= len(s.slots[s.oldest%n].buf)
+	need := len(p.Frame) + len(p.Payload)
+	for s.next-s.oldest >= n || s.next > s.oldest && s.bytes+need > s.maxBytes {
+		old := &s.slots[s.oldest%n]
+		s.bytes -= cap(old.buf)
+		if cap(old.buf) > 4096 {
+			old.buf = nil // forgotten: its memory goes too
+		}
 		s.oldest++
 	}
 	sl := &s.slots[s.next%n]
+	if cap(sl.buf) > 2*need+1024 {
+		// A slot that held a large frame lets it go, so that a burst of
+		// them does not leave every slot that large.
+		sl.buf = nil
+	}
 	sl.p = *p
 	sl.p.Frame, sl.p.Payload = nil, nil
 	sl.buf = append(sl.buf[:0], p.Frame...)
@@ -69,7 +78,7 @@ func (s *store) add(p *capture.Packet) {
 		sl.off = len(sl.buf)
 		sl.buf = append(sl.buf, p.Payload...)
 	}
-	s.bytes += len(sl.buf)
+	s.bytes += cap(sl.buf)
 	s.next++
 }
 
