@@ -209,7 +209,9 @@ func TestAFloodIsCountedAndSavedWhileTheUIIsBlocked(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, Config{Ports: []int{3008}, Paths: []string{"/nonexistent/x.sock"}}, io.Discard, env) }()
+	go func() {
+		done <- Run(ctx, Config{Ports: []int{3008}, Paths: []string{"/nonexistent/x.sock"}}, io.Discard, env)
+	}()
 	a := <-apps
 
 	// The reader takes the whole flood while the UI cannot draw.
