@@ -78,8 +78,8 @@ func (pr *Printer) AppendLine(dst []byte, p *Packet) []byte {
 	}
 	ip := p.ipHeader()
 	dst = pr.appendLink(dst, p)
-	if !pr.opt.Link || p.Link == LinkRaw || p.Link == LinkIPv4 || p.Link == LinkIPv6 ||
-		p.Link == linkRawBSD || p.Link == linkRawOld {
+	if !pr.opt.Link {
+		// With -e, the link header says what follows instead.
 		if p.Src.Addr().Is4() {
 			dst = append(dst, "IP "...)
 		} else {
@@ -310,6 +310,9 @@ func (pr *Printer) appendLink(dst []byte, p *Packet) []byte {
 		return appendEthertype(dst, binary.BigEndian.Uint16(h[0:2]), p.WireLen)
 	case !pr.opt.Link:
 		return dst
+	case p.Link == LinkRaw || p.Link == LinkIPv4 || p.Link == LinkIPv6 ||
+		p.Link == linkRawBSD || p.Link == linkRawOld:
+		return append(dst, "ip: "...)
 	case p.Link == LinkEthernet && len(h) >= 14:
 		dst = appendLinkAddr(dst, h[6:12], 6)
 		dst = append(dst, " > "...)

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,6 +103,28 @@ func TestPrinterMatchesTcpdump(t *testing.T) {
 			name := filepath.Base(file) + " with " + strings.Join(append([]string{"tcpdump"}, set.args...), " ")
 			t.Run(name+" prints the same lines", func(t *testing.T) {
 				comparePrinted(t, printAll(ps, set.opt, set.dump), tcpdumpLines(t, file, set.args))
+			})
+		}
+	}
+	for _, c := range []struct {
+		name string
+		link LinkType
+		conv func([]byte) []byte
+	}{
+		{"raw IP", LinkRaw, func(b []byte) []byte { return b[14:] }},
+		{"NULL/loopback", LinkNull, func(b []byte) []byte {
+			return append(binary.NativeEndian.AppendUint32(nil, 2), b[14:]...)
+		}},
+		{"OpenBSD loopback", LinkLoop, func(b []byte) []byte {
+			return append(binary.BigEndian.AppendUint32(nil, 2), b[14:]...)
+		}},
+	} {
+		path := rewrite(t, "testdata/echo4.pcap", c.link, c.conv)
+		ps := mustReadFile(t, path)
+		for _, set := range printOptionSets[:4] {
+			name := c.name + " frames with " + strings.Join(append([]string{"tcpdump"}, set.args...), " ")
+			t.Run(name+" print the same lines", func(t *testing.T) {
+				comparePrinted(t, printAll(ps, set.opt, set.dump), tcpdumpLines(t, path, set.args))
 			})
 		}
 	}
