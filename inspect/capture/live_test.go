@@ -318,3 +318,75 @@ func TestHtonsOnEitherByteOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestLiveCloseWhileReading(t *testing.T) {
+	// A reader that keeps reading, and looks at every byte it gets,
+	// while another goroutine closes the source: the ring is detached
+	// under the reader's feet, and nothing may break.
+	port := listen(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.Copy(c, c)
+		c.Close()
+	})
+	c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // traffic until the test ends
+		buf := make([]byte, 1400)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			c.SetDeadline(time.Now().Add(time.Second))
+			if _, err := c.Write(buf); err != nil {
+				return
+			}
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return
+			}
+		}
+	}()
+	for round := range 20 {
+		src := liveLo(t, port)
+		read := make(chan int, 1)
+		done := make(chan error, 1)
+		go func() {
+			var p Packet
+			n, sum := 0, 0
+			for {
+				if err := src.Next(&p); err != nil {
+					done <- err
+					return
+				}
+				for _, b := range p.Frame {
+					sum += int(b)
+				}
+				if n++; n == 10 {
+					read <- sum
+				}
+			}
+		}()
+		select {
+		case <-read:
+		case err := <-done:
+			t.Fatalf("round %d: Next = %v before 10 packets", round, err)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: 10 packets not captured in 10s", round)
+		}
+		src.Close()
+		select {
+		case err := <-done:
+			if err != io.EOF {
+				t.Fatalf("round %d: Next after Close = %v, want io.EOF", round, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: Next still runs 5s after Close", round)
+		}
+	}
+}
