@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
@@ -194,15 +195,20 @@ func stateColor(th Theme, state string) tcell.Color {
 }
 
 // printLines word-wraps text, made safe for tview (visible.Tview or
-// visible.TviewLines), into the rectangle and prints it.
+// visible.TviewLines), into the rectangle and prints it, marking a text
+// cut short with "…".
 func printLines(screen tcell.Screen, text string, x, y, w, h int, c tcell.Color) {
-	if w <= 0 {
+	if w <= 0 || h <= 0 {
 		return
 	}
-	for i, line := range tview.WordWrap(text, w) {
-		if i >= h {
-			return
-		}
+	lines := tview.WordWrap(text, w)
+	if len(lines) > h && w > 1 {
+		// Too long for the rectangle: the last line shown ends in "…",
+		// so that a cut sentence does not read as a whole one.
+		lines = tview.WordWrap(text, w-1)[:h]
+		lines[h-1] = strings.TrimRight(lines[h-1], " ") + "…"
+	}
+	for i, line := range lines[:min(h, len(lines))] {
 		tview.Print(screen, line, x, y+i, w, tview.AlignLeft, c)
 	}
 }
