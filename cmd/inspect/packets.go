@@ -196,6 +196,12 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if u := src.Unread(); u != "" {
 			fmt.Fprintf(stderr, "inspect: %s\n", visible.String(u))
 		}
+		if src.LinkType() == capture.LinkLinuxSLL2 {
+			// As tcpdump warns: the file holds interface numbers, and
+			// their names are looked up on this machine.
+			fmt.Fprintf(stderr, "inspect: interface names are this machine's for the "+
+				"file's interface numbers: they may be wrong for a capture made elsewhere\n")
+		}
 		if otherLink > 0 {
 			fmt.Fprintf(stderr, "inspect: %d packets not written to %s: a pcap file holds "+
 				"one link type, here %s, and they are of another\n",

@@ -357,6 +357,18 @@ func TestPacketsCraftedFiles(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a tcpdump -i any capture names interfaces and warns that the names are this machine's", func(t *testing.T) {
+		out, errOut, err := packetsRun(t, "-r", "../../inspect/capture/testdata/links/any-sll2.pcap", "-c", "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lines := packetsLines(out); len(lines) != 1 || !strings.HasPrefix(lines[0], "lo    In  IP 127.0.0.1.") {
+			t.Errorf("got %q, want the interface and direction before IP", out)
+		}
+		if !strings.Contains(errOut, "may be wrong for a capture made elsewhere") {
+			t.Errorf("summary %q does not warn about interface names", errOut)
+		}
+	})
 	t.Run("a capture of lo and any written with -w keeps the packets of the first link type and says so", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "lo.pcap")
 		_, errOut, err := packetsRun(t, "-r", "../../inspect/capture/testdata/echo-lo-any.pcapng", "-w", path)
