@@ -202,6 +202,8 @@ type flusher struct {
 	scratch   []capture.Packet
 	buf       []byte
 	lastFlush time.Time
+	ended     bool // the source said it is done
+	flushed   bool // and the reassembly was flushed after its last packet
 }
 
 // run is the flush loop; ui.UI.Run runs it on its own goroutine.
@@ -215,12 +217,23 @@ func (f *flusher) run(ctx context.Context, apply func(*ui.Batch)) {
 		case <-tick.C:
 		}
 		f.takePackets()
-		f.b.Flush(func(batch *ui.Batch) {
+		// Once the source has ended and every packet is taken, the
+		// reassembly gives up on what it still waits for, and the
+		// screen shows it even if nothing else arrives.
+		redraw := false
+		if f.ended && !f.flushed && (f.store == nil || f.store.pending() == 0) {
+			f.tracker.FlushAll()
+			f.flushed, redraw = true, true
+		}
+		applied := f.b.Flush(func(batch *ui.Batch) {
 			if batch.Status != nil && batch.Status.Done {
-				f.tracker.FlushAll()
+				f.ended = true
 			}
 			apply(batch)
 		})
+		if redraw && !applied {
+			apply(&ui.Batch{})
+		}
 	}
 }
 
