@@ -65,7 +65,7 @@ func parseTUIFlags(args []string, stdout io.Writer) (app.Config, error) {
 	all := fs.Bool("all", false, "show every TCP and Unix socket and every TCP packet")
 	iface := fs.String("i", "lo", "capture on interface `IFACE`")
 	file := fs.String("r", "", "show the packets of pcap `FILE` instead of capturing")
-	ring := fs.Int("ring", ui.DefaultRingSize, "keep the newest `N` packets")
+	ring := fs.Int("ring", ui.DefaultRingSize, "keep the newest `N` packets: listed, held while paused, saved by w")
 	var taps tuiTaps
 	fs.Var(&taps, "tap", "relay `L=T` (socket path or host:port each) and show its bytes "+
 		"beside the packets (repeatable)")
