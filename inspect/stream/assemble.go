@@ -37,7 +37,9 @@ func (t *Tracker) segment(c *conv, d capture.Dir, p *capture.Packet, wall time.T
 	fin := p.Flags&capture.FIN != 0
 	switch {
 	case p.Flags&capture.SYN != 0:
-		h.started, h.next = true, seq+1
+		if !h.started {
+			h.started, h.next = true, seq+1
+		}
 		return
 	case !h.started && p.Len == 0 && !fin:
 		// An ACK or a keepalive (one below the next byte) says
@@ -52,34 +54,40 @@ func (t *Tracker) segment(c *conv, d capture.Dir, p *capture.Packet, wall time.T
 	if len(data) < p.Len {
 		// The capture cut the segment short: the rest is a hole
 		// that no later segment fills.
-		t.place(c, d, h, seq, data, false, p.Time, wall)
+		t.put(c, d, h, seq, data, false, p.Time, wall)
 		t.gapTo(c, d, h, seq+uint32(p.Len))
 		if fin {
-			t.place(c, d, h, seq+uint32(p.Len), nil, true, p.Time, wall)
+			t.put(c, d, h, seq+uint32(p.Len), nil, true, p.Time, wall)
 		}
 		return
 	}
-	t.place(c, d, h, seq, data, fin, p.Time, wall)
+	t.put(c, d, h, seq, data, fin, p.Time, wall)
+}
+
+// put places a segment, then delivers what it let through.
+func (t *Tracker) put(c *conv, d capture.Dir, h *half, seq uint32, data []byte, fin bool, seen, wall time.Time) {
+	t.place(c, d, h, seq, data, fin, seen, wall)
+	t.drain(c, d, h)
 }
 
 // place delivers a segment that starts at or before h.next and queues
-// one that starts after it.
+// one that starts after it; drain then delivers what waited for it.
 func (t *Tracker) place(c *conv, d capture.Dir, h *half, seq uint32, data []byte, fin bool, seen, wall time.Time) {
+	// Too much waits: give up this direction's first hole, or, when
+	// nothing waits here, the hole before this segment. Each turn takes
+	// a segment off h.pending or reaches seq.
+	for !h.fin && gt(seq, h.next) &&
+		(h.held+len(data) > t.cfg.MaxPending || t.pending+len(data) > t.cfg.MaxPendingTotal) {
+		if len(h.pending) > 0 {
+			t.giveUp(c, d, h)
+		} else {
+			t.gapTo(c, d, h, seq)
+		}
+	}
 	if h.fin {
 		return
 	}
 	if gt(seq, h.next) {
-		if h.held+len(data) > t.cfg.MaxPending || t.pending+len(data) > t.cfg.MaxPendingTotal {
-			// Too much waits: give up this direction's first hole, or,
-			// when nothing waits here, the hole before this segment.
-			if len(h.pending) > 0 {
-				t.giveUp(c, d, h)
-			} else {
-				t.gapTo(c, d, h, seq)
-			}
-			t.place(c, d, h, seq, data, fin, seen, wall)
-			return
-		}
 		i, found := slices.BinarySearchFunc(h.pending, seq, func(f frag, s uint32) int {
 			return int(int32(f.seq - s))
 		})
@@ -113,7 +121,6 @@ func (t *Tracker) place(c *conv, d capture.Dir, h *half, seq uint32, data []byte
 		h.next++
 		c.finished(d)
 	}
-	t.drain(c, d, h)
 }
 
 // drain delivers the pending segments that the hole's filling reached.
@@ -131,21 +138,34 @@ func (t *Tracker) drain(c *conv, d capture.Dir, h *half) {
 	}
 }
 
-// gapTo marks the bytes from h.next up to seq as not captured and moves
-// on to seq.
+// gapTo marks the bytes from h.next up to seq as not captured, moves
+// on to seq and delivers what waited there.
 func (t *Tracker) gapTo(c *conv, d capture.Dir, h *half, seq uint32) {
-	if !gt(seq, h.next) {
-		return
+	if gt(seq, h.next) && !h.fin {
+		c.gap(d, int64(seq-h.next), t.cfg)
+		h.next = seq
 	}
-	c.gap(d, int64(seq-h.next), t.cfg)
-	h.next = seq
 	t.drain(c, d, h)
 }
 
-// giveUp stops waiting for the first hole of h.
+// giveUp stops waiting for the first hole of h. It always takes at
+// least one segment off h.pending, so loops around it end.
 func (t *Tracker) giveUp(c *conv, d capture.Dir, h *half) {
-	if len(h.pending) > 0 {
-		t.gapTo(c, d, h, h.pending[0].seq)
+	if len(h.pending) == 0 {
+		return
+	}
+	if gt(h.pending[0].seq, h.next) && !h.fin {
+		c.gap(d, int64(h.pending[0].seq-h.next), t.cfg)
+		h.next = h.pending[0].seq
+	}
+	t.drain(c, d, h)
+	if len(h.pending) > 0 && h.fin {
+		// Nothing is shown after the FIN: let go of what waits.
+		for _, f := range h.pending {
+			h.held -= len(f.data)
+			t.pending -= len(f.data)
+		}
+		h.pending = nil
 	}
 }
 
