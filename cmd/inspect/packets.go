@@ -30,6 +30,8 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	count := fs.Int("c", 0, "stop after `COUNT` packets (0: no limit)")
 	hex := fs.Bool("x", false, "print each packet (IP header on) in hex, as tcpdump -x")
 	hexASCII := fs.Bool("X", false, "print each packet (IP header on) in hex and ASCII, as tcpdump -X")
+	hexLink := fs.Bool("xx", false, "as -x, the link-level header included")
+	hexASCIILink := fs.Bool("XX", false, "as -X, the link-level header included")
 	ascii := fs.Bool("A", false, "print each payload as text, control characters made visible")
 	var popt capture.PrintOptions
 	fs.BoolVar(&popt.Absolute, "S", false, "print sequence numbers as on the wire, not relative")
@@ -153,6 +155,10 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		line = append(line, '\n')
 		switch {
+		case *hexASCIILink:
+			line = capture.AppendHex(line, p.Frame)
+		case *hexLink:
+			line = capture.AppendHexOnly(line, p.Frame)
 		case *hexASCII:
 			line = capture.AppendHex(line, p.IP())
 		case *hex:

@@ -16,7 +16,7 @@ import (
 var printOptionSets = []struct {
 	args []string
 	opt  PrintOptions
-	dump string // "", "x" or "X"
+	dump string // "", "x", "X", "xx" or "XX"
 }{
 	{nil, PrintOptions{}, ""},
 	{[]string{"-S"}, PrintOptions{Absolute: true}, ""},
@@ -31,6 +31,8 @@ var printOptionSets = []struct {
 	{[]string{"-x"}, PrintOptions{}, "x"},
 	{[]string{"-X"}, PrintOptions{}, "X"},
 	{[]string{"-v", "-X"}, PrintOptions{Verbose: true}, "X"},
+	{[]string{"-xx"}, PrintOptions{}, "xx"},
+	{[]string{"-XX"}, PrintOptions{}, "XX"},
 }
 
 // printAll writes every packet of ps as a Printer with opt does, each
@@ -48,6 +50,10 @@ func printAll(ps []Packet, opt PrintOptions, dump string) []string {
 			out = AppendHexOnly(out, p.IP())
 		case "X":
 			out = AppendHex(out, p.IP())
+		case "xx":
+			out = AppendHexOnly(out, p.Frame)
+		case "XX":
+			out = AppendHex(out, p.Frame)
 		}
 	}
 	return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
