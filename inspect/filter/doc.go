@@ -24,6 +24,16 @@
 // it: "port 3008 or 3009". As in tcpdump, tcp[…], udp[…] and icmp[…]
 // read IPv4 packets only. Host and service names are not looked up.
 //
+// As in tcpdump, a bare address or port needs qualifiers before it,
+// and a protocol alone, a comparison or the end of a parenthesised
+// group in between leaves none: "tcp or 3008" is an error.
+//
 // A malformed expression gets a *SyntaxError that shows the expression
 // with a caret under the mistake.
+//
+// One difference remains, on frames cut shorter than a field the
+// expression reads (a capture with a small snap length): reading past
+// the end stops the program and drops the frame, in the kernel as here,
+// but libpcap's optimiser may reorder the tests so that another part of
+// an "or" decides first. On whole frames the two keep the same packets.
 package filter

@@ -61,8 +61,11 @@ type parser struct {
 	toks  []token
 	i     int
 	depth int
-	last  quals // the qualifiers a bare address or port takes
-	far   error // the error found furthest into the expression
+	last  *quals // the qualifiers a bare address or port takes; nil: none
+	far   error  // the error found furthest into the expression
+
+	// noRelop is the last error of a comparison without its operator.
+	noRelop error
 }
 
 // parse turns expr into a tree; an empty expression gives nil.
@@ -75,7 +78,7 @@ func parse(expr string) (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{expr: expr, toks: toks, last: quals{typ: "host"}}
+	p := &parser{expr: expr, toks: toks}
 	if p.peek().kind == tEOF {
 		return nil, nil
 	}
@@ -176,15 +179,23 @@ func (p *parser) unit() (node, error) {
 		start, last := p.i, p.last
 		n, err := p.relation()
 		if err == nil {
+			p.last = nil // as in tcpdump, "len > 1 or 3008" is an error
 			return n, nil
 		}
-		if f, ok := p.far.(*SyntaxError); !ok || err.(*SyntaxError).Pos > f.Pos {
+		// A lone number or word that no comparison follows is an
+		// address or a port ("port 1 or 2"); an error further into a
+		// longer comparison says more than one about the primitive.
+		lone := p.noRelop == err && err.(*SyntaxError).Pos == p.toks[start+1].pos
+		if f, ok := p.far.(*SyntaxError); !lone && (!ok || err.(*SyntaxError).Pos > f.Pos) {
 			p.far = err
 		}
 		p.i, p.last = start, last
 	}
 	if p.is("(") {
 		p.next()
+		// As in tcpdump, the qualifiers after the group are those
+		// before it: "port 1 or (tcp) or 2" is "… or port 2".
+		before := p.last
 		n, err := p.expression()
 		if err != nil {
 			return nil, err
@@ -193,6 +204,7 @@ func (p *parser) unit() (node, error) {
 			return nil, p.errAt(p.peek(), "expected \")\", found %s", describe(p.peek()))
 		}
 		p.next()
+		p.last = before
 		return n, nil
 	}
 	return p.primitive()
@@ -227,11 +239,13 @@ func (p *parser) primitive() (node, error) {
 		if err != nil {
 			return nil, err
 		}
+		p.last = nil
 		return relNode{op, lenArith{}, numArith{v}}, nil
 	case p.peek().kind == tWord && protocols[p.peek().text]:
 		q.proto = p.next().text
 	}
 	if p.is("proto") {
+		p.next()
 		return p.protoNumber(q.proto, start)
 	}
 	if p.is("src", "dst") {
@@ -250,12 +264,24 @@ func (p *parser) primitive() (node, error) {
 	}
 	if q == (quals{}) {
 		// A bare address or port takes the qualifiers before it:
-		// "port 3008 or 3009" is "port 3008 or port 3009".
-		q = p.last
+		// "port 3008 or 3009" is "port 3008 or port 3009". As in
+		// tcpdump, there must be some, and a protocol alone or a
+		// comparison in between leaves none.
+		if t := p.peek(); p.last == nil && t.kind == tWord && !keywords[t.text] {
+			return nil, p.errAt(t, "%q needs host, net or port before it, such as host %s or port %s",
+				t.text, t.text, t.text)
+		}
+		if p.last != nil {
+			q = *p.last
+		}
+		if q.typ == "proto" {
+			return p.protoNumber(q.proto, start)
+		}
 	} else if q.dir == "" && q.typ == "" {
 		if q.proto == "ether" || q.proto == "link" {
 			return nil, p.errAt(start, "%q needs [offset], host or proto", q.proto)
 		}
+		p.last = nil
 		return protoNode{proto: q.proto}, nil
 	}
 	if q.typ == "" {
@@ -264,7 +290,7 @@ func (p *parser) primitive() (node, error) {
 	if q.dir == "" {
 		q.dir = "src or dst"
 	}
-	p.last = q
+	p.last = &q
 	id := p.peek()
 	if id.kind != tWord || keywords[id.text] || protocols[id.text] {
 		typed := strings.TrimSpace(p.expr[start.pos:id.pos])
@@ -296,7 +322,6 @@ func idName(typ string) string {
 
 // protoNumber reads the number after "proto": ip proto 6, proto \tcp.
 func (p *parser) protoNumber(family string, start token) (node, error) {
-	p.next()
 	switch family {
 	case "", "ip", "ip6":
 	default:
@@ -306,6 +331,7 @@ func (p *parser) protoNumber(family string, start token) (node, error) {
 		p.next()
 	}
 	t := p.peek()
+	p.last = &quals{proto: family, typ: "proto"}
 	if n, ok := protoNumbers[t.text]; ok && t.kind == tWord {
 		p.next()
 		return protoNode{proto: family, num: n, hasNum: true}, nil
@@ -367,6 +393,10 @@ func (p *parser) host(q quals, id token) (node, error) {
 	var pfx netip.Prefix
 	if q.typ == "host" {
 		a, err := netip.ParseAddr(id.text)
+		if v, nerr := strconv.ParseUint(id.text, 10, 32); nerr == nil {
+			// tcpdump reads a number as the IPv4 address it encodes.
+			a, err = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), nil
+		}
 		if err != nil || a.Zone() != "" {
 			return nil, p.errAt(id, "%q is not an IP address (names are not looked up)", id.text)
 		}
@@ -455,13 +485,12 @@ func (p *parser) relation() (node, error) {
 	t := p.peek()
 	op := t.text
 	switch {
-	case t.kind != tOp:
-		return nil, p.errAt(t, "expected a comparison (>, <, =, !=, >=, <=), found %s", describe(t))
-	case op == "==":
+	case t.kind == tOp && op == "==":
 		op = "="
-	case op == ">", op == "<", op == ">=", op == "<=", op == "=", op == "!=":
+	case t.kind == tOp && (op == ">" || op == "<" || op == ">=" || op == "<=" || op == "=" || op == "!="):
 	default:
-		return nil, p.errAt(t, "expected a comparison (>, <, =, !=, >=, <=), found %s", describe(t))
+		p.noRelop = p.errAt(t, "expected a comparison (>, <, =, !=, >=, <=), found %s", describe(t))
+		return nil, p.noRelop
 	}
 	p.next()
 	r, err := p.arith(0)

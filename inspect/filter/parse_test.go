@@ -42,6 +42,12 @@ func TestRejectedLikeTcpdump(t *testing.T) {
 		{"src", 3},
 		{"not", 3},
 		{"ip proto", 8},
+		{"127.0.0.1", 0},
+		{"not 3008", 4},
+		{"tcp or 3009", 7},
+		{"len > 5 or 3009", 11},
+		{"(port 1) or 2", 12},
+		{"port 1 or (tcp or 3)", 18},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {

@@ -44,6 +44,8 @@ var corpus = []string{
 	"port 3008 and not 52022", "not not ip", "((tcp))",
 	"(tcp[13] & 3) != 0", "ip and not icmp", "tcp port 3008 || tcp port 4020",
 	"udp && ip6", "ip[0] & 0xf > 5", "tcp[0:2] > tcp[2:2]",
+	"ip proto 6 or 17", "port 4020 or (3009)", "host 2130706434", "not not port 3008 or 3009",
+	"src host 127.0.0.2 or 127.0.0.3 and tcp",
 }
 
 // tcpdumpKeeps returns the frames of file that tcpdump -r keeps for
