@@ -104,14 +104,14 @@ func (v *packetsView) layout(w, h int) (notesW int) {
 		}
 	}
 	// With room for the notes, the table keeps them, and TIME if it fits
-	// too; without, the notes go under the table and TIME may stay.
+	// too; without, the notes go under the table, and TIME is gone.
 	order := append(slices.Clone(packetsOrder), colTime)
 	cols := fitColumns(w-notesMin-1, widths, order)
 	if len(cols) >= len(packetsOrder) {
 		v.cols = append(cols, colNotes)
 		return w - usedWidth(widths, cols) - 1
 	}
-	v.cols = fitColumns(w, widths, order)
+	v.cols = fitColumns(w, widths, packetsOrder)
 	return 0
 }
 
