@@ -6,8 +6,10 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-// maxInstructions is the longest program the Linux kernel accepts.
-const maxInstructions = 4096
+// maxInstructions is the longest program compiled: the Linux kernel
+// accepts 4096 instructions, and a live capture may put a few before
+// the program (to drop the second copy of each frame on lo).
+const maxInstructions = 4096 - 16
 
 // label names a place in a program; next means the instruction after.
 type label int
@@ -54,7 +56,7 @@ func (a *asm) layout() ([]bpf.Instruction, error) {
 	for {
 		pos, where, n := a.positions()
 		if n > maxInstructions {
-			return nil, fmt.Errorf("the program needs %d instructions, more than the kernel's %d; shorten the expression",
+			return nil, fmt.Errorf("filter: the program needs %d instructions, more than the %d a socket takes; shorten the expression",
 				n, maxInstructions)
 		}
 		far := false
