@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/google/gopacket/layers"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,6 +45,7 @@ type liveReader struct {
 	errno unix.Errno
 
 	loopback bool // drop outgoing copies: lo delivers every frame twice
+	cooked   bool // packets come without a link header (-i any): add SLL2's
 
 	ring      *ring        // the TPACKET_V3 ring, when the kernel gave one
 	stopping  atomic.Bool  // set by close
@@ -63,21 +65,35 @@ type slot struct {
 	iov unix.Iovec
 }
 
-// openLive opens the AF_PACKET socket described by cfg.
-func openLive(cfg Config) (*liveReader, layers.LinkType, error) {
-	ifi, err := net.InterfaceByName(cfg.Interface)
-	if err != nil {
-		return nil, 0, fmt.Errorf("capture: interface %q: %w (see ip link)", cfg.Interface, err)
+// openLive opens the AF_PACKET socket described by cfg. The interface
+// "any", as in tcpdump, captures on every interface: the socket is a
+// cooked one (SOCK_DGRAM), which receives packets without their
+// link-level header, and each is given a LINUX_SLL2 header that says
+// on which interface and in which direction it went, as libpcap does.
+func openLive(cfg Config) (*liveReader, LinkType, error) {
+	var ifindex int
+	var link, filterLink LinkType
+	var loopback bool
+	sockType, anyLo := unix.SOCK_RAW, 0
+	if cfg.Interface == "any" {
+		link, filterLink, sockType = LinkLinuxSLL2, LinkRaw, unix.SOCK_DGRAM
+		anyLo = loopbackIndex()
+	} else {
+		ifi, err := net.InterfaceByName(cfg.Interface)
+		if err != nil {
+			return nil, 0, fmt.Errorf("capture: interface %q: %w (see ip link, or -i any)", cfg.Interface, err)
+		}
+		l, err := linkTypeOf(ifi.Name)
+		if err != nil {
+			return nil, 0, err
+		}
+		link, filterLink, ifindex = LinkType(l), LinkType(l), ifi.Index
+		loopback = ifi.Flags&net.FlagLoopback != 0
 	}
-	link, err := linkTypeOf(ifi.Name)
-	if err != nil {
-		return nil, 0, err
-	}
-	loopback := ifi.Flags&net.FlagLoopback != 0
 
 	// Protocol 0 receives nothing until bind, so no frame slips in
 	// before the filter is attached.
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_PACKET, sockType|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
 			return nil, 0, &PermissionError{Interface: cfg.Interface, Err: err}
@@ -90,7 +106,8 @@ func openLive(cfg Config) (*liveReader, layers.LinkType, error) {
 			unix.Close(fd)
 		}
 	}()
-	filter, err := kernelFilter(uint32(link), cfg)
+	// A cooked socket's filter sees the packet from its IP header on.
+	filter, err := kernelFilter(uint32(filterLink), cfg)
 	if err != nil {
 		return nil, 0, fmt.Errorf("capture: %s: %w", cfg.Interface, err)
 	}
@@ -101,6 +118,11 @@ func openLive(cfg Config) (*liveReader, layers.LinkType, error) {
 		if unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1) != nil {
 			filter = append(outgoingPrefix(), filter...)
 		}
+	}
+	if anyLo > 0 {
+		// On any, lo's frames come twice as well, and the option
+		// would drop the outgoing frames of every interface.
+		filter = append(outgoingOnPrefix(uint32(anyLo)), filter...)
 	}
 	fprog := make([]unix.SockFilter, len(filter))
 	for i, ins := range filter {
@@ -121,11 +143,21 @@ func openLive(cfg Config) (*liveReader, layers.LinkType, error) {
 	}
 	// A TPACKET_V3 ring when the kernel offers one; otherwise recvmmsg
 	// into the slots below.
+	cooked := sockType == unix.SOCK_DGRAM
+	if cooked {
+		// Room in the ring before each packet for its SLL2 header.
+		if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_RESERVE, sll2Len); err != nil {
+			return nil, 0, fmt.Errorf("capture: making room for headers: %w", err)
+		}
+	}
 	var rg *ring
 	if useRing {
 		rg, _ = setupRing(fd, cfg.BufferBytes, cfg.SnapLen)
 	}
-	sll := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifi.Index}
+	if rg != nil {
+		rg.cooked = cooked
+	}
+	sll := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex}
 	if err := unix.Bind(fd, sll); err != nil {
 		return nil, 0, fmt.Errorf("capture: binding to %s: %w", cfg.Interface, err)
 	}
@@ -135,6 +167,7 @@ func openLive(cfg Config) (*liveReader, layers.LinkType, error) {
 	r := &liveReader{
 		f:        os.NewFile(uintptr(fd), "packet:"+cfg.Interface),
 		loopback: loopback,
+		cooked:   cooked,
 		ring:     rg,
 	}
 	r.rc, err = r.f.SyscallConn()
@@ -153,8 +186,14 @@ func openLive(cfg Config) (*liveReader, layers.LinkType, error) {
 		sl := &r.slots[i]
 		sl.buf = make([]byte, cfg.SnapLen)
 		sl.oob = make([]byte, oobLen)
-		sl.iov.Base = &sl.buf[0]
-		sl.iov.SetLen(len(sl.buf))
+		if cooked {
+			// The packet goes after the room for its SLL2 header.
+			sl.buf = make([]byte, sll2Len+cfg.SnapLen)
+			sl.iov.Base = &sl.buf[sll2Len]
+		} else {
+			sl.iov.Base = &sl.buf[0]
+		}
+		sl.iov.SetLen(cfg.SnapLen)
 		h := &r.hdrs[i].Hdr
 		h.Name = (*byte)(unsafe.Pointer(&sl.sa))
 		h.Iov = &sl.iov
@@ -214,6 +253,11 @@ func (r *liveReader) next() ([]byte, time.Time, int, error) {
 		}
 		wire := int(r.hdrs[i].Len)
 		caplen := min(wire, len(sl.buf))
+		if r.cooked {
+			caplen = min(wire, len(sl.buf)-sll2Len) + sll2Len
+			wire += sll2Len
+			putSLL2(sl.buf[:sll2Len], &sl.sa)
+		}
 		return sl.buf[:caplen], timestamp(sl.oob[:r.hdrs[i].Hdr.Controllen]), wire, nil
 	}
 }
@@ -322,6 +366,42 @@ func (r *liveReader) close() error {
 	r.stopping.Store(true)
 	r.detachRing()
 	return r.f.Close()
+}
+
+// putSLL2 writes the LINUX_SLL2 header of a packet that a cooked
+// socket received from sa, as libpcap writes it for -i any.
+func putSLL2(h []byte, sa *unix.RawSockaddrLinklayer) {
+	// The protocol is in network order in sa already.
+	binary.NativeEndian.PutUint16(h[0:2], sa.Protocol)
+	h[2], h[3] = 0, 0
+	binary.BigEndian.PutUint32(h[4:8], uint32(sa.Ifindex))
+	binary.BigEndian.PutUint16(h[8:10], sa.Hatype)
+	h[10], h[11] = sa.Pkttype, sa.Halen
+	copy(h[12:20], sa.Addr[:])
+}
+
+// loopbackIndex returns the index of the loopback interface, or 0.
+func loopbackIndex() int {
+	ifs, _ := net.Interfaces()
+	for _, ifi := range ifs {
+		if ifi.Flags&net.FlagLoopback != 0 {
+			return ifi.Index
+		}
+	}
+	return 0
+}
+
+// outgoingOnPrefix drops the frames the kernel marks PACKET_OUTGOING on
+// the interface of the given index, and only there.
+func outgoingOnPrefix(ifindex uint32) []bpf.RawInstruction {
+	raw, _ := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtInterfaceIndex},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: ifindex, SkipFalse: 3},
+		bpf.LoadExtension{Num: bpf.ExtType},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.PACKET_OUTGOING, SkipFalse: 1},
+		bpf.RetConstant{Val: 0},
+	})
+	return raw
 }
 
 // linkTypeOf maps the interface's ARPHRD hardware type to the link type

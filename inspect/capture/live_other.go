@@ -5,14 +5,12 @@ package capture
 import (
 	"errors"
 	"time"
-
-	"github.com/google/gopacket/layers"
 )
 
 // liveReader is not available off Linux.
 type liveReader struct{}
 
-func openLive(cfg Config) (*liveReader, layers.LinkType, error) {
+func openLive(cfg Config) (*liveReader, LinkType, error) {
 	return nil, 0, errors.New("capture: live capture needs Linux; open a pcap file with -r instead")
 }
 

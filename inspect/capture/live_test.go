@@ -390,3 +390,74 @@ func TestLiveCloseWhileReading(t *testing.T) {
 		}
 	}
 }
+
+func TestLiveAny(t *testing.T) {
+	for _, ring := range []bool{true, false} {
+		name := "with the TPACKET_V3 ring, every packet comes once with its SLL2 header"
+		if !ring {
+			name = "with recvmmsg, every packet comes once with its SLL2 header"
+		}
+		t.Run(name, func(t *testing.T) {
+			useRing = ring
+			defer func() { useRing = true }()
+			marker := []byte("socketlab-any-marker")
+			port := listen(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				io.ReadFull(c, make([]byte, len(marker)))
+				c.Close()
+			})
+			src, err := Live(Config{Interface: "any", Ports: []int{port}})
+			if errors.Is(err, ErrPermission) {
+				t.Skipf("live capture needs CAP_NET_RAW: %v", err)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { src.Close() })
+			if src.LinkType() != LinkLinuxSLL2 {
+				t.Errorf("link type %v, want Linux SLL2", src.LinkType())
+			}
+			if got := src.r.(*liveReader).ring != nil; got != ring {
+				t.Errorf("reading from a ring: %v, want %v", got, ring)
+			}
+			c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			if _, err := c.Write(marker); err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, c)
+			c.Close()
+			got := collect(t, src, 10*time.Second, finished)
+
+			lo := uint32(loopbackIndex())
+			pr := NewPrinter(PrintOptions{Time: TimeNone})
+			seen := map[string]int{}
+			for i, p := range got {
+				line := string(pr.AppendLine(nil, &p))
+				t.Log(line)
+				if p.Link != LinkLinuxSLL2 || p.Malformed != "" || len(p.Frame) < sll2Len {
+					t.Fatalf("packet %d: link %v, %q", i+1, p.Link, p.Malformed)
+				}
+				if idx := binary.BigEndian.Uint32(p.Frame[4:8]); idx != lo || p.Frame[10] != unix.PACKET_HOST {
+					t.Errorf("packet %d: interface %d, type %d; want lo (%d), arriving (0)", i+1, idx, p.Frame[10], lo)
+				}
+				if p.WireLen != len(p.Frame) {
+					t.Errorf("packet %d: %d bytes on the wire, %d captured", i+1, p.WireLen, len(p.Frame))
+				}
+				if j, ok := seen[line]; ok {
+					t.Errorf("packet %d repeats packet %d: %s", i+1, j+1, line)
+				}
+				seen[line] = i
+				if bytes.Equal(p.Payload, marker) && (p.Seq != 1 || p.Flags != PSH|ACK) {
+					t.Errorf("marker packet: %s", line)
+				}
+			}
+			if got[0].Flags != SYN || got[1].Flags != SYN|ACK {
+				t.Errorf("the capture does not start with the handshake")
+			}
+		})
+	}
+}

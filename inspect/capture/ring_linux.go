@@ -24,10 +24,11 @@ type ring struct {
 	mem       []byte
 	blockSize int
 	blocks    int
-	blk       int // the block being read
-	left      int // frames left in it
-	off       int // offset of the next frame in it
-	release   int // a block to give back to the kernel, or -1
+	blk       int  // the block being read
+	left      int  // frames left in it
+	off       int  // offset of the next frame in it
+	release   int  // a block to give back to the kernel, or -1
+	cooked    bool // packets without a link header: give each an SLL2 one
 	ready     func(fd uintptr) bool
 }
 
@@ -102,9 +103,17 @@ func (r *ring) next() (frame []byte, ts time.Time, wire int, ok bool) {
 	ph := (*unix.Tpacket3Hdr)(unsafe.Pointer(&r.mem[base+r.off]))
 	start := base + r.off + int(ph.Mac)
 	end := min(start+int(ph.Snaplen), base+r.blockSize)
+	wire = int(ph.Len)
+	if r.cooked {
+		// The kernel left PACKET_RESERVE bytes before the packet, and
+		// put the packet's address after the frame header.
+		sa := (*unix.RawSockaddrLinklayer)(unsafe.Pointer(&r.mem[base+r.off+unix.SizeofTpacket3Hdr]))
+		start -= sll2Len
+		putSLL2(r.mem[start:start+sll2Len], sa)
+		wire += sll2Len
+	}
 	frame = r.mem[start:end:end]
 	ts = time.Unix(int64(ph.Sec), int64(ph.Nsec))
-	wire = int(ph.Len)
 	r.left--
 	r.off += int(ph.Next_offset)
 	if r.left == 0 {

@@ -75,7 +75,7 @@ func Live(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec, err := newDecoder(LinkType(link))
+	dec, err := newDecoder(link)
 	if err != nil {
 		r.close()
 		return nil, err
