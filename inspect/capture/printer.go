@@ -265,7 +265,9 @@ func appendMalformed(dst []byte, p *Packet) []byte {
 // ipHeader returns the captured IP header of p, or nil when p was not
 // decoded from a frame.
 func (p *Packet) ipHeader() []byte {
-	if p.Frame == nil || p.netOff <= 0 && p.tcpOff <= 0 || p.tcpOff > len(p.Frame) || p.netOff >= p.tcpOff {
+	// A decoded TCP header never starts at 0; a packet built by hand
+	// has no offsets.
+	if p.Frame == nil || p.tcpOff <= 0 || p.tcpOff > len(p.Frame) || p.netOff >= p.tcpOff {
 		return nil
 	}
 	return p.Frame[p.netOff:p.tcpOff]
