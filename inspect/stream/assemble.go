@@ -14,6 +14,13 @@ type half struct {
 	fin     bool   // the FIN was reached in order
 	pending []frag // segments after a hole, in sequence order
 	held    int    // bytes in pending
+
+	// The highest acknowledgement the other side sent for this
+	// direction, and when: bytes it passes that were never captured
+	// reached the peer, and are marked missing once given up.
+	acked                uint32
+	ackedKnown           bool
+	ackedSeen, ackedWall time.Time
 }
 
 // frag is a segment that waits for a hole before it to be filled.
@@ -172,10 +179,24 @@ func (t *Tracker) giveUp(c *conv, d capture.Dir, h *half) {
 // acked learns that the other side acknowledged bytes of direction d up
 // to ack: a hole before a pending segment that ack passes reached the
 // peer but not the capture, and will not be sent again.
-func (t *Tracker) acked(c *conv, d capture.Dir, ack uint32) {
+func (t *Tracker) acked(c *conv, d capture.Dir, ack uint32, seen, wall time.Time) {
 	h := c.half(d)
 	for len(h.pending) > 0 && gt(ack, h.pending[0].seq) {
 		t.giveUp(c, d, h)
+	}
+	if h.started && (!h.ackedKnown || gt(ack, h.acked)) {
+		h.acked, h.ackedKnown, h.ackedSeen, h.ackedWall = ack, true, seen, wall
+		if gt(ack, h.next) {
+			t.waiting++
+		}
+	}
+}
+
+// giveUpAcked marks as missing the bytes the other side acknowledged
+// past everything captured, when nothing waits to fill them.
+func (t *Tracker) giveUpAcked(c *conv, d capture.Dir, h *half) {
+	if len(h.pending) == 0 && h.ackedKnown && gt(h.acked, h.next) {
+		t.gapTo(c, d, h, h.acked)
 	}
 }
 
@@ -200,7 +221,10 @@ func (t *Tracker) expire(latest, now time.Time) {
 				}
 				t.giveUp(c, d, h)
 			}
-			if len(h.pending) > 0 {
+			if latest.Sub(h.ackedSeen) >= t.cfg.GiveUp || now.Sub(h.ackedWall) >= t.cfg.GiveUp {
+				t.giveUpAcked(c, d, h)
+			}
+			if len(h.pending) > 0 || h.ackedKnown && gt(h.acked, h.next) && !h.fin {
 				t.waiting++
 			}
 		}

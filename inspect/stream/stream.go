@@ -148,7 +148,7 @@ func (t *Tracker) Add(p *capture.Packet) {
 	// The ACK first, as Wireshark's follow does: the bytes it says
 	// reached the peer come before the bytes this segment carries.
 	if p.Flags&capture.ACK != 0 {
-		t.acked(c, d.Reverse(), p.RawAck)
+		t.acked(c, d.Reverse(), p.RawAck, p.Time, now)
 	}
 	t.segment(c, d, p, now)
 	t.expire(t.latest, now)
@@ -227,6 +227,9 @@ func (t *Tracker) Flush(olderThan time.Time) {
 			for len(h.pending) > 0 && h.pending[0].seen.Before(olderThan) {
 				t.giveUp(c, d, h)
 			}
+			if h.ackedSeen.Before(olderThan) {
+				t.giveUpAcked(c, d, h)
+			}
 		}
 	}
 }
@@ -241,6 +244,7 @@ func (t *Tracker) FlushAll() {
 			for len(h.pending) > 0 {
 				t.giveUp(c, d, h)
 			}
+			t.giveUpAcked(c, d, h)
 		}
 	}
 	t.waiting = 0

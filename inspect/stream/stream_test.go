@@ -265,10 +265,16 @@ func TestLiveTransfer(t *testing.T) {
 			t.Fatal(err)
 		}
 	case <-time.After(20 * time.Second):
-		drops := src.Stats().Drops
 		src.Close()
 		<-captured
-		t.Fatalf("the capture did not see the teardown within 20s (kernel drops: %d)", drops)
+		drops := src.Stats().Drops
+		if drops == 0 {
+			t.Fatal("the capture did not see the teardown within 20s, and the kernel dropped nothing")
+		}
+		// What the capture holds stops short of the end: nothing in it
+		// tells how many bytes were sent after, so there is nothing to
+		// account for.
+		t.Skipf("the kernel dropped %d packets and the capture saw no teardown within 20s", drops)
 	}
 	src.Close()
 	tr.FlushAll()
@@ -277,6 +283,14 @@ func TestLiveTransfer(t *testing.T) {
 	if !ok {
 		t.Fatal("no conversation for the connection")
 	}
+	if drops := src.Stats().Drops; drops > 0 {
+		// A loaded machine made the kernel drop packets, so bytes are
+		// missing; but none may go unaccounted.
+		t.Logf("the kernel dropped %d packets: checking that every byte is shown in its place or marked missing", drops)
+		accounted(t, conv, capture.ClientToServer, up)
+		accounted(t, conv, capture.ServerToClient, down)
+		return
+	}
 	toServer, toClient := sides(conv)
 	if !bytes.Equal(toServer, up) {
 		t.Errorf("client→server: rebuilt %d bytes, sent %d; equal: %v", len(toServer), len(up), bytes.Equal(toServer, up))
@@ -284,8 +298,34 @@ func TestLiveTransfer(t *testing.T) {
 	if !bytes.Equal(toClient, down) {
 		t.Errorf("server→client: rebuilt %d bytes, sent %d", len(toClient), len(down))
 	}
-	if conv.Missing != 0 || conv.Dropped != 0 || src.Stats().Drops != 0 {
-		t.Errorf("missing %d, dropped %d, kernel drops %d", conv.Missing, conv.Dropped, src.Stats().Drops)
+	if conv.Missing != 0 || conv.Dropped != 0 {
+		t.Errorf("missing %d, dropped %d", conv.Missing, conv.Dropped)
+	}
+}
+
+// accounted checks that the chunks of direction d show the bytes sent
+// at their places, with a gap marked wherever bytes are not shown, up to
+// the end of what was sent (a lost FIN may count one more).
+func accounted(t testing.TB, c Conversation, d capture.Dir, sent []byte) {
+	t.Helper()
+	at := int64(0)
+	for _, ch := range c.Chunks {
+		if ch.Dir != d {
+			continue
+		}
+		if ch.Gap != 0 {
+			at += ch.Gap
+			continue
+		}
+		end := at + int64(len(ch.Data))
+		if end > int64(len(sent)) || !bytes.Equal(ch.Data, sent[at:end]) {
+			t.Errorf("%v: %d bytes shown at offset %d are not the bytes sent there", d, len(ch.Data), at)
+			return
+		}
+		at = end
+	}
+	if at < int64(len(sent)) || at > int64(len(sent))+1 {
+		t.Errorf("%v: shown and marked missing add up to %d bytes, sent %d", d, at, len(sent))
 	}
 }
 
@@ -474,5 +514,37 @@ func TestPendingOfAllConversationsIsBounded(t *testing.T) {
 		if pending != sum || pending > 1500 {
 			t.Fatalf("after %d segments: %d bytes counted waiting, %d held; limit 1500", i+1, pending, sum)
 		}
+	}
+}
+
+func TestBytesAcknowledgedButNeverCapturedAreMissing(t *testing.T) {
+	ps := recording(t, "echo4.pcap")
+	// Frame 11, the server's last 256 bytes, is left out, and so is
+	// everything the server sent after it: only the client's FIN, which
+	// acknowledges those bytes, says they were sent.
+	kept := append(append([]capture.Packet(nil), ps[:10]...), ps[11])
+	now := time.Unix(1000, 0)
+	tr := New(Config{Now: func() time.Time { return now }})
+	for i := range kept {
+		kept[i].Time = ps[0].Time
+		tr.Add(&kept[i])
+	}
+	server := func() []Chunk {
+		c := only(t, tr)
+		var out []Chunk
+		for _, ch := range c.Chunks {
+			if ch.Dir == capture.ServerToClient {
+				out = append(out, ch)
+			}
+		}
+		return out
+	}
+	if got := server(); got[len(got)-1].Gap != 0 {
+		t.Fatalf("marked missing at once: %+v", got[len(got)-1])
+	}
+	now = now.Add(DefaultGiveUp)
+	got := server()
+	if last := got[len(got)-1]; last.Gap != 256 {
+		t.Errorf("the server's last chunk is %+v, want 256 bytes marked missing", last)
 	}
 }
