@@ -1,9 +1,14 @@
 package capture
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
 	"golang.org/x/net/bpf"
 
 	"github.com/socketlab/socketlab/inspect/filter"
@@ -90,4 +95,43 @@ func mustVM(t testing.TB, raw []bpf.RawInstruction) *bpf.VM {
 		t.Fatal(err)
 	}
 	return vm
+}
+
+func TestFileExpressionMeasuresWireLength(t *testing.T) {
+	// echo4.pcap written again with each frame cut to 54 bytes, as
+	// tcpdump -s 54 would: the headers stay, and the file keeps each
+	// frame's length on the wire.
+	all := mustReadFile(t, "testdata/echo4.pcap")
+	path := filepath.Join(t.TempDir(), "cut.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(54, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range all {
+		ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: min(len(p.Frame), 54), Length: p.WireLen}
+		if err := w.WritePacket(ci, p.Frame[:ci.CaptureLength]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	want := 0
+	for _, p := range all {
+		if p.WireLen > 100 {
+			want++
+		}
+	}
+	src, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	e, _ := filter.Parse("len > 100")
+	src.SetFilter(e)
+	if got := len(readAll(t, src)); got != want || want == 0 {
+		t.Errorf("len > 100 kept %d frames cut short, want the %d longer than 100 on the wire", got, want)
+	}
 }

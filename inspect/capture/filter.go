@@ -43,9 +43,11 @@ func (s *Source) SetFilter(e *filter.Expr) {
 	}
 }
 
-// keep reports whether the frame passes the user-space filter.
-func (s *Source) keep(link LinkType, frame []byte) bool {
-	return s.match == nil || s.match.Match(uint32(link), frame)
+// keep reports whether the frame passes the user-space filter. A frame
+// the file kept only the start of is measured by its length on the
+// wire, as tcpdump's len measures it.
+func (s *Source) keep(link LinkType, frame []byte, wire int) bool {
+	return s.match == nil || s.match.MatchWire(uint32(link), frame, wire)
 }
 
 // portFilter returns the classic BPF program that keeps the TCP segments

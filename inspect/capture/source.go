@@ -128,7 +128,7 @@ func (s *Source) Next(p *Packet) error {
 		if s.file != nil {
 			link = s.file.link
 		}
-		if !s.keep(link, frame) || !s.dec.decodeLink(link, frame, ts, wire, p) {
+		if !s.keep(link, frame, wire) || !s.dec.decodeLink(link, frame, ts, wire, p) {
 			s.skipped.Add(1)
 			continue
 		}
