@@ -31,9 +31,10 @@
 // A malformed expression gets a *SyntaxError that shows the expression
 // with a caret under the mistake.
 //
-// One difference remains, on frames cut shorter than a field the
-// expression reads (a capture with a small snap length): reading past
-// the end stops the program and drops the frame, in the kernel as here,
-// but libpcap's optimiser may reorder the tests so that another part of
-// an "or" decides first. On whole frames the two keep the same packets.
+// Frames cut short (a capture with a small snap length) are where the
+// two may differ. Match, like the kernel, stops at a read past the end
+// and drops the frame, where libpcap's optimiser may have reordered the
+// tests so that another part of an "or" decides first; MatchWire reads
+// the bytes that were not kept as zeros, so that len sees the length on
+// the wire. On whole frames the two keep the same packets.
 package filter
