@@ -173,12 +173,12 @@ func (c *conn) resetNote(fwd, rev *half, p *capture.Packet, side, other string) 
 		return side + " had already closed its socket and data still came, " +
 			"so its kernel resets (RST) — " + other + " gets 'connection reset by peer'"
 	case rev.sent > 0:
-		return side + " closed its socket before reading all that " + other +
-			" sent, so its kernel resets (RST) instead of a FIN — " + other +
-			" gets 'connection reset by peer'"
+		return side + " resets (RST) instead of a FIN: likely it closed its " +
+			"socket before reading all that " + other + " sent (or aborted " +
+			"with SetLinger(0)) — " + other + " gets 'connection reset by peer'"
 	}
-	return side + " aborts the connection (RST): no goodbye, " + other +
-		" gets 'connection reset by peer'"
+	return side + " aborts the connection (RST): no goodbye, for example " +
+		"SetLinger(0) before Close — " + other + " gets 'connection reset by peer'"
 }
 
 // plural returns "1 byte" or "N bytes".
