@@ -50,6 +50,9 @@ const (
 	ZeroWindowProbeAck
 	// WindowUpdate: an empty segment that changes only the window.
 	WindowUpdate
+	// WindowFull: data that reaches the end of the receiver's window,
+	// once the window scale is known from the handshake.
+	WindowFull
 )
 
 // flagNames are the tcp.analysis field names of the flags, in order.
@@ -57,7 +60,7 @@ var flagNames = [...]string{
 	"retransmission", "fast_retransmission", "spurious_retransmission",
 	"out_of_order", "lost_segment", "ack_lost_segment", "duplicate_ack",
 	"keep_alive", "keep_alive_ack", "zero_window", "zero_window_probe",
-	"zero_window_probe_ack", "window_update",
+	"zero_window_probe_ack", "window_update", "window_full",
 }
 
 // String returns the flags as their tcp.analysis field names, separated
@@ -134,6 +137,10 @@ type half struct {
 	window    uint16
 	dupacks   int   // duplicate ACKs in a row; -1 after an unseen ACK
 	lastFlags Flags // the findings of the latest segment
+
+	scale   scale // the window scale this side announced
+	shift   uint8 // with scale == scaled: the shift count
+	lastSyn bool  // the latest segment was a SYN, whose window is unscaled
 
 	isn     uint32 // the SYN's sequence number, with syn
 	syn     bool   // a SYN was sent this way
@@ -255,6 +262,50 @@ func (a *Analyzer) guessClient(src, dst netip.AddrPort, p *capture.Packet) netip
 	return dst
 }
 
+// scale says what the handshake told of a side's window scale.
+type scale uint8
+
+const (
+	scaleUnknown scale = iota // no SYN seen
+	scaleNone                 // the handshake agreed on no scaling
+	scaled                    // the side's SYN announced a shift
+)
+
+// windowScale returns the window scale option of a SYN, as tshark reads
+// it (at most 14), from the captured headers.
+func windowScale(p *capture.Packet) (uint8, bool) {
+	ip := p.IP()
+	var tcp []byte
+	switch {
+	case len(ip) >= 20 && ip[0]>>4 == 4 && len(ip) >= int(ip[0]&0xf)*4:
+		tcp = ip[int(ip[0]&0xf)*4:]
+	case len(ip) >= 40 && ip[0]>>4 == 6 && ip[6] == 6:
+		tcp = ip[40:]
+	}
+	if len(tcp) < 20 {
+		return 0, false
+	}
+	off := int(tcp[12]>>4) * 4
+	if off < 20 || off > len(tcp) {
+		return 0, false
+	}
+	for opts := tcp[20:off]; len(opts) > 0; {
+		switch kind := opts[0]; {
+		case kind == 0:
+			return 0, false
+		case kind == 1:
+			opts = opts[1:]
+			continue
+		case len(opts) < 2 || opts[1] < 2 || int(opts[1]) > len(opts):
+			return 0, false
+		case kind == 3 && opts[1] == 3:
+			return min(opts[2], 14), true
+		}
+		opts = opts[opts[1]:]
+	}
+	return 0, false
+}
+
 // Sequence numbers compare modulo 2^32.
 func lt(a, b uint32) bool { return int32(a-b) < 0 }
 func gt(a, b uint32) bool { return int32(a-b) > 0 }
@@ -297,6 +348,15 @@ func (c *conn) sequence(fwd, rev *half, p *capture.Packet) (Flags, int) {
 	}
 	if seglen == 0 && win != 0 && win != fwd.window && atNext && sameAck && !synFinRst {
 		f |= WindowUpdate
+	}
+	if seglen > 0 && rev.scale != scaleUnknown && !synFinRst {
+		shift := uint8(0)
+		if rev.scale == scaled && !rev.lastSyn {
+			shift = rev.shift
+		}
+		if seq+seglen == rev.lastack+uint32(rev.window)<<shift {
+			f |= WindowFull
+		}
 	}
 	if seglen == 0 && win != 0 && win == fwd.window && atNext && sameAck && !synFinRst {
 		if rev.lastFlags&KeepAlive != 0 {
@@ -385,6 +445,21 @@ func (c *conn) learn(fwd, rev *half, p *capture.Packet, f Flags) {
 	}
 	fwd.ackTime = p.Time
 	fwd.lastFlags = f
+	fwd.lastSyn = p.Flags&capture.SYN != 0
+	if fwd.lastSyn {
+		// As Wireshark settles the scale: a SYN without the option
+		// means no scaling either way; a SYN-ACK without it, after a
+		// SYN with it, too.
+		if n, ok := windowScale(p); ok {
+			fwd.scale, fwd.shift = scaled, n
+		}
+		switch {
+		case fwd.scale == scaleUnknown:
+			fwd.scale, rev.scale = scaleNone, scaleNone
+		case p.Flags&capture.ACK != 0 && rev.scale == scaleNone:
+			fwd.scale = scaleNone
+		}
+	}
 	fwd.touched = true
 	switch {
 	case p.Flags&(capture.SYN|capture.ACK) == capture.SYN:

@@ -16,7 +16,7 @@ import (
 )
 
 // fixtures are the recorded captures in testdata, made by record.sh.
-var fixtures = []string{"keepalive", "halfclose", "unread", "refused", "zerowindow", "lossy"}
+var fixtures = []string{"keepalive", "halfclose", "unread", "refused", "zerowindow", "windowfull", "lossy"}
 
 // tsharkFields are the columns of a NAME.tshark file after the frame
 // number, in order, and the flags each stands for. tshark marks a fast
@@ -38,6 +38,7 @@ var tsharkFields = []struct {
 	{"tcp.analysis.zero_window_probe", ZeroWindowProbe},
 	{"tcp.analysis.zero_window_probe_ack", ZeroWindowProbeAck},
 	{"tcp.analysis.window_update", WindowUpdate},
+	{"tcp.analysis.window_full", WindowFull},
 }
 
 // packets returns the packets of testdata/NAME.pcap, copied.
@@ -195,6 +196,8 @@ func TestNotes(t *testing.T) {
 			[]string{"window update"}, nil},
 		{"a retransmission says the bytes are sent again", "zerowindow", 10, Trouble,
 			[]string{"again", "retransmission"}, nil},
+		{"data that reaches the end of the receiver's window says so", "windowfull", 29, Data,
+			[]string{"window full", "client must wait"}, nil},
 		{"a duplicate ACK is counted", "lossy", 74, Trouble,
 			[]string{"duplicate ACK #1"}, nil},
 		{"an out-of-order segment is named", "lossy", 75, Trouble,
@@ -305,7 +308,7 @@ func TestConnections(t *testing.T) {
 }
 
 func TestFlagsString(t *testing.T) {
-	if got := (KeepAlive | ZeroWindow).String(); got != "keep_alive zero_window" {
+	if got := (KeepAlive | ZeroWindow | WindowFull).String(); got != "keep_alive zero_window window_full" {
 		t.Errorf("got %q", got)
 	}
 	if got := Flags(0).String(); got != "" {

@@ -103,6 +103,10 @@ func dataNote(fwd, rev *half, p *capture.Packet, r Result, side, other string) (
 		s += " — " + other + " has finished sending, " + side + "→" + other +
 			" is still open"
 	}
+	if f&WindowFull != 0 {
+		s += "; they fill " + other + "'s receive window: " + side +
+			" must wait for room (window full)"
+	}
 	if f&ZeroWindow != 0 {
 		s += "; " + side + "'s own receive buffer is full (window 0)"
 		st = Trouble

@@ -1,12 +1,14 @@
 #!/bin/sh
 # record.sh makes the analysis fixtures again from real traffic on lo:
-# for each scenario of ./scenario, NAME.pcap (tcpdump's capture) and
+# for each scenario of ./scenario, NAME.pcap (tcpdump's capture),
 # NAME.tshark (tshark's TCP analysis of each frame, one line a frame,
-# the fields of tsharkFields in analysis_test.go), and NAME.follow for
-# the conversation as tshark's follow prints it. The lossy scenario runs
-# in a network namespace of its own whose lo loses, delays and reorders
-# segments (nftables). Run it as root, with tcpdump, tshark, nft and
-# unshare installed, from anywhere:
+# the fields of tsharkFields in analysis_test.go) and NAME.follow (the
+# conversation as tshark's follow prints it; not for windowfull, whose
+# frames are cut after the headers to keep the file small). The lossy
+# scenario runs in a network namespace of its own where nftables drops
+# one segment in twenty before the capture and one in twenty after. Run
+# it as root, with tcpdump, tshark, nft and unshare installed, from
+# anywhere:
 #
 #	sh inspect/analysis/testdata/record.sh
 set -eu
@@ -17,12 +19,15 @@ fields="-e frame.number -e tcp.analysis.retransmission
 	-e tcp.analysis.ack_lost_segment -e tcp.analysis.duplicate_ack_num
 	-e tcp.analysis.keep_alive -e tcp.analysis.keep_alive_ack
 	-e tcp.analysis.zero_window -e tcp.analysis.zero_window_probe
-	-e tcp.analysis.zero_window_probe_ack -e tcp.analysis.window_update"
+	-e tcp.analysis.zero_window_probe_ack -e tcp.analysis.window_update
+	-e tcp.analysis.window_full"
 
+# record NAME PORT [SNAPLEN] captures scenario NAME, whole frames or the
+# first SNAPLEN bytes of each (enough for the headers).
 record() {
-	name=$1 port=$2
+	name=$1 port=$2 snap=${3:-0}
 	err=$(mktemp)
-	tcpdump -Z root --immediate-mode -i lo -s 0 -U -w "$name.pcap" "tcp port $port" 2>"$err" &
+	tcpdump -Z root --immediate-mode -i lo -s "$snap" -U -w "$name.pcap" "tcp port $port" 2>"$err" &
 	pid=$!
 	i=0
 	until grep -q "listening on" "$err"; do
@@ -39,7 +44,9 @@ record() {
 	rm -f "$err"
 	# shellcheck disable=SC2086
 	tshark -r "$name.pcap" -T fields -E separator=, $fields >"$name.tshark" 2>/dev/null
-	tshark -r "$name.pcap" -q -z follow,tcp,ascii,0 >"$name.follow" 2>/dev/null
+	if [ "$snap" = 0 ]; then
+		tshark -r "$name.pcap" -q -z follow,tcp,ascii,0 >"$name.follow" 2>/dev/null
+	fi
 }
 
 if [ "${1:-}" = lossy ]; then
@@ -72,4 +79,5 @@ record halfclose 39102
 record unread 39103
 record refused 39104
 record zerowindow 39105
+record windowfull 39107 128
 unshare -n sh "$0" lossy

@@ -4,8 +4,8 @@
 //
 //	go run ./inspect/analysis/testdata/scenario NAME PORT
 //
-// NAME is one of keepalive, halfclose, unread, refused, zerowindow or
-// lossy; PORT is the server's port on 127.0.0.1.
+// NAME is one of keepalive, halfclose, unread, refused, zerowindow,
+// windowfull or lossy; PORT is the server's port on 127.0.0.1.
 package main
 
 import (
@@ -33,6 +33,7 @@ func main() {
 		"unread":     unread,
 		"refused":    refused,
 		"zerowindow": zerowindow,
+		"windowfull": windowfull,
 		"lossy":      lossy,
 	}
 	f, ok := scenarios[os.Args[1]]
@@ -195,6 +196,35 @@ func zerowindow(addr string) error {
 	line := bytes.Repeat([]byte("z"), 1023)
 	line = append(line, '\n')
 	for sent := 0; sent < total; sent += len(line) {
+		if _, err := c.Write(line); err != nil {
+			return err
+		}
+	}
+	c.Close()
+	<-done
+	return nil
+}
+
+// windowfull is zerowindow with the receive buffer made small only after
+// the handshake, which announced a window scale for a large one: the
+// windows are scaled when they fill.
+func windowfull(addr string) error {
+	done, err := serve(addr, func(c net.Conn) {
+		c.(*net.TCPConn).SetReadBuffer(4096)
+		time.Sleep(1500 * time.Millisecond)
+		n, _ := io.Copy(io.Discard, c)
+		log.Printf("server read %d bytes", n)
+	})
+	if err != nil {
+		return err
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	line := bytes.Repeat([]byte("w"), 1023)
+	line = append(line, '\n')
+	for sent := 0; sent < 64<<10; sent += len(line) {
 		if _, err := c.Write(line); err != nil {
 			return err
 		}
