@@ -1,0 +1,280 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socketlab/socketlab/labs/10-cluster/chat"
+)
+
+// TestOneRoomOnThreeServers runs three servers on one bus, with a Go, an
+// nc and a Python client on each. Every client sends lines; every client
+// must receive every other client's lines, each sender's in order, and
+// none of its own.
+func TestOneRoomOnThreeServers(t *testing.T) {
+	checkGoroutines(t)
+	bus := startBus(t)
+	var clients []*lineClient
+	for _, name := range []string{"a", "b", "c"} {
+		s := startMember(t, bus, name, nil)
+		for _, kind := range clientKinds {
+			c := kind.start(t, s.addr)
+			c.kind = name + "/" + kind.name
+			c.out.waitFor(t, "Welcome to the chat")
+			clients = append(clients, c)
+		}
+	}
+	const lines = 100
+	for _, c := range clients {
+		for i := range lines {
+			fmt.Fprintf(c.in, "%s says %d\n", c.kind, i)
+		}
+	}
+	said := regexp.MustCompile(`(?m)^User \d+(?:@[abc])?: (\S+) says (\d+)$`)
+	for _, c := range clients {
+		c.out.waitCount(t, said, lines*(len(clients)-1))
+		next := make(map[string]int)
+		for _, m := range said.FindAllStringSubmatch(c.out.String(), -1) {
+			i, _ := strconv.Atoi(m[2])
+			if m[1] == c.kind {
+				t.Errorf("%s got its own line back: %q", c.kind, m[0])
+			}
+			if i != next[m[1]] {
+				t.Errorf("%s got line %d of %s after line %d", c.kind, i,
+					m[1], next[m[1]]-1)
+			}
+			next[m[1]] = i + 1
+		}
+		if len(next) != len(clients)-1 {
+			t.Errorf("%s heard %d senders, want %d", c.kind, len(next),
+				len(clients)-1)
+		}
+	}
+}
+
+// TestPresenceAcrossServers checks the joined and left notices of users
+// on another server, with the server's name after their number.
+func TestPresenceAcrossServers(t *testing.T) {
+	checkGoroutines(t)
+	bus := startBus(t)
+	a, b := startMember(t, bus, "a", nil), startMember(t, bus, "b", nil)
+	alice := join(t, a, "tcp")
+	bob := join(t, b, "tcp")
+	alice.expect("User 1@b joined! (tcp)")
+	bob.send("hi\n")
+	alice.expect("User 1@b: hi")
+	bob.conn.Close()
+	alice.expect("User 1@b left!")
+}
+
+// TestBusDownAndBack stops NATS and starts it again on the same port:
+// each server's own room keeps working, its clients hear that the room
+// is split and then whole again, and lines cross servers once more.
+func TestBusDownAndBack(t *testing.T) {
+	checkGoroutines(t)
+	bus := startBus(t)
+	a, b := startMember(t, bus, "a", nil), startMember(t, bus, "b", nil)
+	alice := join(t, a, "tcp")
+	bob := join(t, b, "tcp")
+	alice.expect("User 1@b joined! (tcp)")
+	amy := join(t, a, "tcp")
+	alice.expect("User 2 joined! (tcp)")
+	// Server b may have heard of alice before bob came in, or after.
+	bob.skipTo("User 2@a joined! (tcp)", "User 1@a joined! (tcp)")
+	bob.send("before\n")
+	alice.expect("User 1@b: before")
+	amy.expect("User 1@b: before")
+
+	bus.stop()
+	split := "*** The room is split: the bus is down, so only this " +
+		"server's users hear you, and you hear only them."
+	alice.expect(split)
+	amy.expect(split)
+	bob.expect(split)
+	alice.send("still here\n")
+	amy.expect("User 1: still here")
+
+	bus.start()
+	whole := "*** The room is whole again: lines said elsewhere " +
+		"meanwhile are not replayed."
+	alice.expect(whole)
+	amy.expect(whole)
+	bob.expect(whole)
+	// Nobody left while the bus was down, so nobody is said to have
+	// left: the next line bob reads is alice's.
+	alice.send("after\n")
+	bob.expect("User 1@a: after")
+	bob.send("back\n")
+	amy.expect("User 1: after", "User 1@b: back")
+}
+
+// TestServerKilled kills a server's process: its users are gone from
+// the other servers' rooms once it has been silent for three heartbeats.
+func TestServerKilled(t *testing.T) {
+	checkGoroutines(t)
+	bus := startBus(t)
+	a := startMember(t, bus, "a", nil)
+	alice := join(t, a, "tcp")
+
+	out := newLogBuffer()
+	cmd, _ := startMain(t, out, "server", "-addr", "127.0.0.1:0",
+		"-path=", "-nats", bus.url, "-name", "c",
+		"-heartbeat", heartbeat.String())
+	addr := out.waitMatch(t, regexp.MustCompile(`Listening on (\S+)\n`))[1]
+	carol := join(t, &testServer{addr: addr}, "tcp")
+	alice.expect("User 1@c joined! (tcp)")
+	carol.send("bye\n")
+	alice.expect("User 1@c: bye")
+
+	if err := cmd.Process.Signal(os.Kill); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	alice.expect("User 1@c left! (server c went silent)")
+	t.Logf("alice heard that carol left %v after the kill",
+		time.Since(killed).Round(time.Millisecond))
+	a.logs.waitFor(t, "bus: server c silent for ")
+}
+
+// TestServerStopped stops a server with Ctrl-C: it says bye on the bus,
+// so the other servers' users hear at once that its users left.
+func TestServerStopped(t *testing.T) {
+	checkGoroutines(t)
+	bus := startBus(t)
+	a := startMember(t, bus, "a", nil)
+	b := startMember(t, bus, "b", func(c *chat.BusConfig) {
+		c.Heartbeat = time.Hour // no silence could be noticed in time
+	})
+	alice := join(t, a, "tcp")
+	join(t, b, "tcp")
+	alice.expect("User 1@b joined! (tcp)")
+	if err := b.stop(); err != nil {
+		t.Fatal(err)
+	}
+	alice.expect("User 1@b left!")
+}
+
+// TestSlowConsumer floods a server from the bus faster than it takes
+// messages, past a pending limit of 8: NATS drops messages, the server
+// logs it, its clients hear that lines were lost, and the room goes on.
+func TestSlowConsumer(t *testing.T) {
+	checkGoroutines(t)
+	bus := startBus(t)
+	a := startMember(t, bus, "a", func(c *chat.BusConfig) {
+		c.Pending = 8
+	})
+	alice, amy := join(t, a, "tcp"), join(t, a, "tcp")
+	alice.expect("User 2 joined! (tcp)")
+	nc := bus.publisher()
+	line := []byte("say 1 " + strings.Repeat("x", 1000))
+	for range 20000 {
+		if err := nc.Publish("chat.z", line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	a.logs.waitFor(t, "slow consumer")
+	for {
+		l := alice.read()
+		if strings.HasPrefix(l, "*** Some lines from other servers were lost") {
+			break
+		}
+		if !strings.HasPrefix(l, "User 1@z: x") {
+			t.Fatalf("alice got %q", l)
+		}
+	}
+	amy.send("still here\n")
+	for l := alice.read(); l != "User 2: still here"; l = alice.read() {
+	}
+}
+
+// TestHostileBus publishes what no server would, as anyone who can reach
+// NATS may: each is refused, logged, and reaches no client.
+func TestHostileBus(t *testing.T) {
+	checkGoroutines(t)
+	bus := startBus(t)
+	a := startMember(t, bus, "a", nil)
+	alice := join(t, a, "tcp")
+	nc := bus.publisher()
+	bad := []struct{ subject, data string }{
+		{"chat.z", "say 1 \x1b[2Jcleared"},
+		{"chat.z", "say 1 \u202eevil"},
+		{"chat.z", "say 1 " + strings.Repeat("x", 4097)},
+		{"chat.z", "say 1 \xff"},
+		{"chat.z", "say 0 zero"},
+		{"chat.z", "say -1 minus"},
+		{"chat.z", "say +1 plus"},
+		{"chat.z", "say 1234567890 long"},
+		{"chat.z", "say 1"},
+		{"chat.z", "join 1 \x1b[31m"},
+		{"chat.z", "join x tcp"},
+		{"chat.z", "left one"},
+		{"chat.z", "alive 1 2 x"},
+		{"chat.z", "alive " + manyIDs(10001)},
+		{"chat.z", "shout 1 hi"},
+		{"chat.z", ""},
+		{"chat.a", "say 1 I am a too"},
+		{"chat.zé", "say 1 hi"},
+		{"chat." + strings.Repeat("z", 33), "say 1 hi"},
+	}
+	for _, m := range bad {
+		if err := nc.Publish(m.subject, []byte(m.data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nc.Publish("chat.z", []byte("say 7 hello"))
+	// NATS keeps the order of one connection's messages: had any bad
+	// one got through, alice would read it first.
+	alice.expect("User 7@z: hello")
+	a.logs.waitFor(t, "bus: refused ")
+	a.logs.waitFor(t, "another server is called a too")
+}
+
+// TestBadName checks that a server name that could not be a NATS
+// subject token is refused before anything connects.
+func TestBadName(t *testing.T) {
+	checkGoroutines(t)
+	bus := startBus(t)
+	for _, name := range []string{"", "a.b", "a b", "a*", ">", "zé",
+		strings.Repeat("z", 33)} {
+		b := chat.NewBus(chat.BusConfig{URL: bus.url, Name: name})
+		room := chat.NewRoom(chat.Config{Relay: b})
+		if err := b.Connect(room); !errors.Is(err, chat.ErrBadName) {
+			t.Errorf("Connect as %q = %v, want ErrBadName", name, err)
+		}
+		room.Close()
+	}
+}
+
+// manyIDs returns the ids 1 to n, separated by spaces.
+func manyIDs(n int) string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = strconv.Itoa(i + 1)
+	}
+	return strings.Join(ids, " ")
+}
+
+// skipTo reads lines until want, and fails the test if any line before
+// it is not one of maybe.
+func (m *member) skipTo(want string, maybe ...string) {
+	m.t.Helper()
+	for {
+		got := m.read()
+		if got == want {
+			return
+		}
+		if !slices.Contains(maybe, got) {
+			m.t.Fatalf("User %d got %q, want %q", m.id, got, want)
+		}
+	}
+}

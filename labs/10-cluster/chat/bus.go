@@ -1,0 +1,356 @@
+package chat
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// The bus joins the rooms of several servers into one room. Every server
+// publishes its own clients' news to NATS, on the subject "chat.NAME"
+// where NAME is the server's name, and subscribes to "chat.*": so each
+// server hears every other, and NATS carries each message once to each
+// server, not once to each client. A message is one line of text:
+//
+//	join 3 tcp        User 3 of this server came in through tcp
+//	say 3 hello       User 3 said "hello"
+//	left 3            User 3 left
+//	alive 1 3 4       who is here now, every heartbeat
+//	bye               this server is shutting down
+//
+// A server never hears itself: it connects with NATS's no-echo option.
+// NATS keeps the order of the messages of one connection, and a server
+// publishes from one goroutine, so each sender's lines arrive in order.
+
+// BusConfig says how a room reaches the rooms of other servers.
+type BusConfig struct {
+	// URL is the NATS server to connect to, or several separated by
+	// commas (a NATS cluster): "nats://TOKEN@127.0.0.1:4222". Empty
+	// means no bus: the room stays alone.
+	URL string
+
+	// Name is this server's name on the bus, unique among the servers:
+	// the others show its clients as "User 3@NAME". Letters, digits and
+	// "-", at most 32.
+	Name string
+
+	// Heartbeat is how often this server tells the others who is here.
+	// A server not heard from for three heartbeats is taken for gone,
+	// and its users for left. It is also how long the bus waits between
+	// tries to reconnect. Zero means one second.
+	Heartbeat time.Duration
+
+	// Pending bounds the messages from the bus that may wait for this
+	// server to take them (NATS's pending limit). Past it NATS drops
+	// them and says "slow consumer". Zero means 65,536.
+	Pending int
+
+	// Logger receives the bus's news: split, whole, servers that came
+	// and went, messages refused. Nil means no log.
+	Logger *log.Logger
+}
+
+// Limits on what other servers may make this one remember.
+const (
+	maxServers = 64    // other servers at once
+	maxUsers   = 10000 // users of one other server
+	queueSize  = 4096  // messages waiting to be published
+)
+
+// A Bus is a room's connection to the other servers' rooms. It is the
+// room's Relay. Its methods may be called from any goroutine.
+type Bus struct {
+	cfg     BusConfig
+	logger  *log.Logger
+	room    *Room
+	nc      *nats.Conn
+	subject []byte
+
+	// out holds the messages to publish, in order, for the one
+	// goroutine that publishes them. When it is full, messages are
+	// dropped: a room never waits for the bus.
+	out  chan []byte
+	done chan struct{} // closed by Close
+	wg   sync.WaitGroup
+
+	mu      sync.Mutex
+	local   map[int]bool       // this room's clients
+	servers map[string]*server // the other servers heard from
+	split   bool               // disconnected from NATS
+	closing bool
+	clash   bool      // another server took our name
+	lost    int       // messages not published since the last log line
+	refused int       // messages refused since the last log line
+	said    time.Time // when the last such log line was written
+}
+
+// A server is another server on the bus: who is there, and when it last spoke.
+type server struct {
+	users  map[int]bool
+	seen   time.Time
+	logger *log.Logger // the bus's
+}
+
+// NewBus returns a bus for cfg, not yet connected: give it to NewRoom
+// as Config.Relay, then call Connect with the room.
+func NewBus(cfg BusConfig) *Bus {
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = time.Second
+	}
+	if cfg.Pending <= 0 {
+		cfg.Pending = 65536
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = log.New(discard{}, "", 0)
+	}
+	return &Bus{cfg: cfg, logger: logger,
+		subject: []byte("chat." + cfg.Name),
+		out:     make(chan []byte, queueSize), done: make(chan struct{}),
+		local: make(map[int]bool), servers: make(map[string]*server)}
+}
+
+// ErrBadName is returned by Connect for a name that cannot be a NATS
+// subject token.
+var ErrBadName = errors.New("chat: a server name is letters, digits " +
+	"and \"-\", at most 32")
+
+// Connect connects b to NATS and starts passing news both ways between
+// room and the other servers, until Close.
+func (b *Bus) Connect(room *Room) error {
+	if !validName([]byte(b.cfg.Name)) {
+		return ErrBadName
+	}
+	b.room = room
+	nc, err := nats.Connect(b.cfg.URL,
+		nats.Name("socketlab chat "+b.cfg.Name),
+		nats.NoEcho(),
+		// Reconnect forever; meanwhile publish nothing (the room is
+		// split: see disconnected).
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(b.cfg.Heartbeat),
+		nats.ReconnectBufSize(-1),
+		nats.DisconnectErrHandler(func(*nats.Conn, error) {
+			b.setSplit(true)
+		}),
+		nats.ReconnectHandler(func(*nats.Conn) { b.setSplit(false) }),
+		nats.ErrorHandler(b.asyncError))
+	if err != nil {
+		return err
+	}
+	sub, err := nc.Subscribe("chat.*", b.receive)
+	if err == nil {
+		err = sub.SetPendingLimits(b.cfg.Pending, -1)
+	}
+	if err == nil {
+		// A round trip: NATS has the subscription before we go on, so
+		// we hear everything published after Connect returns.
+		err = nc.Flush()
+	}
+	if err != nil {
+		nc.Close()
+		return err
+	}
+	b.nc = nc
+	b.wg.Add(2)
+	go b.publish()
+	go b.heartbeat()
+	return nil
+}
+
+// Close tells the other servers that this one is leaving, and
+// disconnects.
+func (b *Bus) Close() error {
+	b.mu.Lock()
+	b.closing = true
+	b.mu.Unlock()
+	close(b.done)
+	b.wg.Wait()
+	if b.nc != nil {
+		// What the room said last is still due, then the goodbye.
+		for len(b.out) > 0 {
+			b.nc.Publish(string(b.subject), <-b.out)
+		}
+		b.nc.Publish(string(b.subject), []byte("bye"))
+		b.nc.FlushTimeout(time.Second)
+		b.nc.Close()
+	}
+	return nil
+}
+
+// Joined, Said and Left are the room's Relay: they queue the news for
+// the other servers.
+func (b *Bus) Joined(id int, door string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.local[id] = true
+	b.push(fmt.Appendf(nil, "join %d %s", id, door))
+}
+
+func (b *Bus) Said(id int, line []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.push(append(fmt.Appendf(nil, "say %d ", id), line...))
+}
+
+func (b *Bus) Left(id int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.local, id)
+	b.push(fmt.Appendf(nil, "left %d", id))
+}
+
+// push queues msg for the publisher, or drops it if the queue is full.
+// The caller holds b.mu, so messages queue in the order of the changes
+// to b.local that they report.
+func (b *Bus) push(msg []byte) {
+	select {
+	case b.out <- msg:
+	default:
+		b.lost++
+		b.report()
+	}
+}
+
+// publish is the one goroutine that publishes, so that the bus keeps
+// the order of the queue. While the room is split, Publish fails at
+// once (no reconnect buffer): those lines stay on this server.
+func (b *Bus) publish() {
+	defer b.wg.Done()
+	subject := string(b.subject)
+	for {
+		select {
+		case msg := <-b.out:
+			b.nc.Publish(subject, msg)
+		case <-b.done:
+			return
+		}
+	}
+}
+
+// heartbeat tells the other servers who is here, once per heartbeat,
+// and takes those that went quiet for gone.
+func (b *Bus) heartbeat() {
+	defer b.wg.Done()
+	tick := time.NewTicker(b.cfg.Heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+		case <-b.done:
+			return
+		}
+		b.mu.Lock()
+		msg := []byte("alive")
+		for id := range b.local {
+			msg = strconv.AppendInt(append(msg, ' '), int64(id), 10)
+		}
+		b.push(msg)
+		var notes [][]byte
+		if !b.split {
+			notes = b.expire(time.Now().Add(-3 * b.cfg.Heartbeat))
+		}
+		b.mu.Unlock()
+		b.announce(notes)
+	}
+}
+
+// announce sends each note to every client of the room. It is called
+// without b.mu: the room takes its own locks.
+func (b *Bus) announce(notes [][]byte) {
+	for _, n := range notes {
+		b.room.Announce(n)
+	}
+}
+
+// setSplit tells the room's clients that the bus is gone or back.
+func (b *Bus) setSplit(split bool) {
+	b.mu.Lock()
+	if b.closing || b.split == split {
+		b.mu.Unlock()
+		return
+	}
+	b.split = split
+	// Nobody was heard while we were away: start counting again.
+	for _, p := range b.servers {
+		p.seen = time.Now()
+	}
+	b.mu.Unlock()
+	if split {
+		b.logger.Printf("bus: lost NATS; the room is split")
+		b.room.Announce([]byte("*** The room is split: the bus is " +
+			"down, so only this server's users hear you, and you " +
+			"hear only them.\n"))
+		return
+	}
+	b.logger.Printf("bus: back on NATS; the room is whole")
+	b.room.Announce([]byte("*** The room is whole again: lines said " +
+		"elsewhere meanwhile are not replayed.\n"))
+}
+
+// asyncError logs what NATS reports outside any call. A slow consumer
+// means that NATS dropped messages this server did not take in time:
+// the clients are told that some lines are missing.
+func (b *Bus) asyncError(_ *nats.Conn, sub *nats.Subscription,
+	err error) {
+	b.logger.Printf("bus: %v", err)
+	if errors.Is(err, nats.ErrSlowConsumer) && sub != nil {
+		n, _ := sub.Dropped()
+		b.logger.Printf("bus: %d messages from other servers dropped "+
+			"so far", n)
+		b.room.Announce([]byte("*** Some lines from other servers " +
+			"were lost: this server fell behind the bus.\n"))
+	}
+}
+
+// report logs the count of lost and refused messages, at most once a
+// second, so that a flood cannot flood the log too. The caller holds
+// b.mu.
+func (b *Bus) report() {
+	if time.Since(b.said) < time.Second {
+		return
+	}
+	if b.lost > 0 {
+		b.logger.Printf("bus: %d messages not published: the queue "+
+			"to NATS was full", b.lost)
+	}
+	if b.refused > 0 {
+		b.logger.Printf("bus: %d messages from the bus refused (see "+
+			"the line before)", b.refused)
+	}
+	b.lost, b.refused, b.said = 0, 0, time.Now()
+}
+
+// validName reports whether name may be a server's name.
+func validName(name []byte) bool {
+	if len(name) == 0 || len(name) > 32 {
+		return false
+	}
+	for _, c := range name {
+		ok := c == '-' || c >= '0' && c <= '9' ||
+			c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+var space = []byte(" ")
+
+// parseID parses a user id: a decimal number from 1 to 999,999,999.
+func parseID(s []byte) (int, bool) {
+	if len(s) == 0 || len(s) > 9 || s[0] == '0' {
+		return 0, false
+	}
+	id, err := strconv.Atoi(string(s))
+	return id, err == nil && bytes.IndexFunc(s, notDigit) < 0
+}
+
+func notDigit(r rune) bool { return r < '0' || r > '9' }
