@@ -1,6 +1,14 @@
-// Package chat is the chat room of lab 09-many-clients, as a package
-// that other programs can import: the lab's server, the inspector's demo
-// and the load tool all run this one copy.
+// Package chat is the chat room of lab 10-cluster, as a package that
+// other programs can import: lab 09's room, and a Bus that makes one
+// room of the rooms of many servers, through NATS.
+//
+// A Bus is the room's Relay: it publishes the joins, lines and leaves of
+// the room's own clients, and announces to them those of the other
+// servers ("User 3@b: text"). It says who is here at every heartbeat, and
+// takes a server silent for three heartbeats for gone. While NATS is out
+// of reach the clients are told that the room is split, and when it is
+// whole again. Every message from the bus is checked as a client's line
+// is, and bounded: anyone who reaches NATS may publish.
 //
 // A Room is one conversation. It knows nothing about networks: it serves
 // any net.Listener, so the same room can take clients from a TCP listener

@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -178,3 +179,31 @@ func (b *Bus) expire(before time.Time) [][]byte {
 func firstBytes(data []byte, n int) []byte {
 	return data[:min(len(data), n)]
 }
+
+// validName reports whether name may be a server's name.
+func validName(name []byte) bool {
+	if len(name) == 0 || len(name) > 32 {
+		return false
+	}
+	for _, c := range name {
+		ok := c == '-' || c >= '0' && c <= '9' ||
+			c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+var space = []byte(" ")
+
+// parseID parses a user id: a decimal number from 1 to 999,999,999.
+func parseID(s []byte) (int, bool) {
+	if len(s) == 0 || len(s) > 9 || s[0] == '0' {
+		return 0, false
+	}
+	id, err := strconv.Atoi(string(s))
+	return id, err == nil && bytes.IndexFunc(s, notDigit) < 0
+}
+
+func notDigit(r rune) bool { return r < '0' || r > '9' }
