@@ -79,6 +79,10 @@ func runFollow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}()
 
+	if *read == "" {
+		fmt.Fprintf(stderr, "inspect: following connection %s on %s (TCP port %s) until it closes; "+
+			"Ctrl-C prints what was captured\n", visible.Quote(fs.Arg(0)), visible.String(src.Name()), ports)
+	}
 	f := newFollower(sel)
 	var p capture.Packet
 	for {
