@@ -123,8 +123,8 @@ type Analyzer struct {
 type key struct{ a, b netip.AddrPort }
 
 // half is what one direction of a connection has shown so far. The
-// first group follows Wireshark's sequence analysis; the second serves
-// the notes.
+// first two groups follow Wireshark's sequence analysis and window
+// scaling; the last serves the notes.
 type half struct {
 	nextseq   uint32 // the highest sequence number sent, plus one
 	nextKnown bool
@@ -142,12 +142,11 @@ type half struct {
 	shift   uint8 // with scale == scaled: the shift count
 	lastSyn bool  // the latest segment was a SYN, whose window is unscaled
 
-	isn     uint32 // the SYN's sequence number, with syn
-	syn     bool   // a SYN was sent this way
-	fin     bool   // a FIN was sent this way
-	finSeq  uint32 // the sequence number the FIN took
-	sent    int64  // bytes sent for the first time
-	touched bool   // a segment was seen this way
+	isn    uint32 // the SYN's sequence number, with syn
+	syn    bool   // a SYN was sent this way
+	fin    bool   // a FIN was sent this way
+	finSeq uint32 // the sequence number the FIN took
+	sent   int64  // bytes sent for the first time
 }
 
 // conn is one connection.
@@ -460,7 +459,6 @@ func (c *conn) learn(fwd, rev *half, p *capture.Packet, f Flags) {
 			fwd.scale = scaleNone
 		}
 	}
-	fwd.touched = true
 	switch {
 	case p.Flags&(capture.SYN|capture.ACK) == capture.SYN:
 		fwd.syn, fwd.isn = true, seq
