@@ -87,7 +87,7 @@ func listenUnix(path string, mode fs.FileMode,
 // net.Listen lets clients in before we could chmod the file. So
 // listenClosed binds it with no permissions at all, and setMode then
 // opens it exactly to mode: at no moment is it more open than mode.
-// (Windows has no file mode on a socket: see unix_windows.go.)
+// (Windows has no file mode on a socket: see unix_sys_windows.go.)
 func bindUnix(path string, mode fs.FileMode) (net.Listener, error) {
 	addr := &net.UnixAddr{Name: path, Net: "unix"}
 	ln, err := listenClosed(addr)

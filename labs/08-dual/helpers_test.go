@@ -267,3 +267,12 @@ func checkGolden(t testing.TB, name, got string) {
 			path, got, want)
 	}
 }
+
+// needSignals skips t on Windows, where a test cannot send a process
+// Ctrl-C or SIGTERM (os.Process.Signal can only kill it there).
+func needSignals(t testing.TB) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows cannot send a process Ctrl-C or SIGTERM from Go")
+	}
+}

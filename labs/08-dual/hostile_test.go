@@ -187,6 +187,7 @@ func TestLineTimeout(t *testing.T) {
 func TestLineTimeoutFlag(t *testing.T) {
 	path := filepath.Join(tempDir(t), "p.sock")
 	out := newLogBuffer()
+	needSignals(t)
 	cmd, done := startMain(t, out, "server", "-addr", "127.0.0.1:0",
 		"-path", path, "-line-timeout", "100ms")
 	out.waitFor(t, "Listening on "+path)
@@ -412,27 +413,5 @@ func TestServerLogsClientNamesQuoted(t *testing.T) {
 	checkInert(t, out)
 	if strings.Contains(out, "\nUser 9 joined (fake)") {
 		t.Errorf("a client's name began a log line:\n%s", out)
-	}
-}
-
-// waitUnread waits until conn has bytes to read, and leaves them unread.
-func waitUnread(t testing.TB, conn *net.UnixConn) {
-	t.Helper()
-	raw, err := conn.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.SetReadDeadline(time.Now().Add(timeout))
-	var perr error
-	err = raw.Read(func(fd uintptr) bool {
-		_, _, perr = syscall.Recvfrom(int(fd), make([]byte, 1),
-			syscall.MSG_PEEK)
-		return !errors.Is(perr, syscall.EAGAIN)
-	})
-	if err == nil {
-		err = perr
-	}
-	if err != nil {
-		t.Fatal(err)
 	}
 }

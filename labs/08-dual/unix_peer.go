@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -17,7 +18,13 @@ import (
 // -mode 0660): checkServer returns a note naming its owner instead.
 func checkServer(conn net.Conn, path string) (note string, err error) {
 	uid, err := peerUID(conn, path)
-	if err != nil {
+	switch {
+	case errors.Is(err, errors.ErrUnsupported) && isDefault(path):
+		return "", nil // Our private folder: the server is ours.
+	case errors.Is(err, errors.ErrUnsupported):
+		return fmt.Sprintf("Note: this system does not tell who runs "+
+			"the server on %s.", path), nil
+	case err != nil:
 		return "", fmt.Errorf("who runs the server on %s? %w", path, err)
 	}
 	if uid == os.Getuid() {
