@@ -118,13 +118,20 @@ func (c *client) handle(s *swarm, line []byte) {
 	for i < len(line) && '0' <= line[i] && line[i] <= '9' {
 		i++
 	}
+	digits := i > len(prefixUser)
+	// A user of another server in the same room: "User 3@b: ...".
+	if digits && i < len(line) && line[i] == '@' {
+		for i < len(line) && line[i] != ':' && line[i] != ' ' {
+			i++
+		}
+	}
 	rest := line[i:]
 	switch {
-	case i == len(prefixUser):
+	case !digits:
 		c.unknown++
 	case len(rest) >= 2 && rest[0] == ':' && rest[1] == ' ':
 		c.payload(s, rest[2:])
-	case bytes.HasPrefix(rest, suffixJoined), bytes.Equal(rest, suffixLeft):
+	case bytes.HasPrefix(rest, suffixJoined), bytes.HasPrefix(rest, suffixLeft):
 		c.notices++
 	default:
 		c.unknown++

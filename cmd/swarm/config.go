@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 )
 
 // config is one run's settings, from the command line.
 type config struct {
 	network, address string
+	addresses        []string // -addr's list; client i dials i mod len
 	clients, senders int
 	rate             float64
 	duration         time.Duration
@@ -34,7 +36,9 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("swarm", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "", "TCP address of the chat server, host:port")
+	addr := fs.String("addr", "", "TCP address of the chat server, "+
+		"host:port, or several separated by commas: client i dials "+
+		"the address i mod their number (one room on many servers)")
 	path := fs.String("path", "", "Unix socket path of the chat server")
 	fs.IntVar(&c.clients, "clients", 100, "clients to connect")
 	fs.IntVar(&c.senders, "senders", 10, "how many of the clients send")
@@ -84,8 +88,10 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 		return bad("give -addr or -path, not both")
 	case *addr != "":
 		c.network, c.address = "tcp", *addr
+		c.addresses = strings.Split(*addr, ",")
 	default:
 		c.network, c.address = "unix", *path
+		c.addresses = []string{*path}
 	}
 	switch {
 	case c.clients < 1:
@@ -114,15 +120,23 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	case c.srcIPs < 0 || c.srcIPs > 254:
 		return bad("-src-ips must be between 0 and 254")
 	}
+	for _, a := range c.addresses {
+		if c.network == "tcp" && a == "" {
+			return bad("-addr has an empty address in %q", c.address)
+		}
+	}
 	if c.srcIPs > 0 {
 		if c.network != "tcp" {
 			return bad("-src-ips works only with -addr")
 		}
-		host, _, err := net.SplitHostPort(c.address)
-		ip := net.ParseIP(host)
-		if err != nil || ip == nil || !ip.IsLoopback() || ip.To4() == nil {
-			return bad("-src-ips needs a server address in 127.0.0.0/8, not %q",
-				c.address)
+		for _, a := range c.addresses {
+			host, _, err := net.SplitHostPort(a)
+			ip := net.ParseIP(host)
+			if err != nil || ip == nil || !ip.IsLoopback() ||
+				ip.To4() == nil {
+				return bad("-src-ips needs server addresses in "+
+					"127.0.0.0/8, not %q", a)
+			}
 		}
 	}
 	return c, nil

@@ -47,7 +47,8 @@ feed:
 
 func (s *swarm) dial(ctx context.Context, d *net.Dialer, i int) {
 	t0 := time.Now()
-	conn, err := s.dialRetry(ctx, d, t0)
+	conn, err := s.dialRetry(ctx, d, s.cfg.addresses[i%len(s.cfg.addresses)],
+		t0)
 	if err != nil {
 		if ctx.Err() != nil {
 			return
@@ -89,10 +90,10 @@ func (s *swarm) dial(ctx context.Context, d *net.Dialer, i int) {
 // block, which Go's non-blocking sockets may not), so the waiting is
 // swarm's to do. Waits grow from 1 ms to 100 ms.
 func (s *swarm) dialRetry(ctx context.Context, d *net.Dialer,
-	t0 time.Time) (net.Conn, error) {
+	address string, t0 time.Time) (net.Conn, error) {
 	wait := time.Millisecond
 	for {
-		conn, err := d.DialContext(ctx, s.cfg.network, s.cfg.address)
+		conn, err := d.DialContext(ctx, s.cfg.network, address)
 		if err == nil || !errors.Is(err, syscall.EAGAIN) {
 			return conn, err
 		}
