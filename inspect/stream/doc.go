@@ -9,6 +9,8 @@
 // past it (they reached the peer but not the capture, as Wireshark
 // decides), when it has waited Config.GiveUp by the capture's clock or
 // by the wall clock, when too much waits behind it, and at FlushAll.
+// Bytes the other side acknowledged that no captured segment carried
+// are marked the same way once given up, so a lost tail shows too.
 // Retransmitted bytes are shown once; an empty segment (an ACK, a
 // keepalive one below the next byte) never starts a direction, so the
 // data after it shows whatever the first segment captured was.
