@@ -237,6 +237,25 @@ func (f *follower) done() bool {
 	return len(cs) > 0 && cs[0].Closed
 }
 
+// filter is the Filter line of the output, in Wireshark's display
+// filter language as tshark writes it: the stream's index, or, for a
+// connection chosen by both ends, the ends in the order given.
+func (f *follower) filter() string {
+	a, b := f.want.a, f.want.b
+	if f.want.index >= 0 || !b.IsValid() {
+		return fmt.Sprintf("tcp.stream eq %d", f.index)
+	}
+	ip := "ip"
+	if a.Addr().Is6() {
+		ip = "ipv6"
+	}
+	one := func(src, dst netip.AddrPort) string {
+		return fmt.Sprintf("((%s.src eq %s and tcp.srcport eq %d) and (%s.dst eq %s and tcp.dstport eq %d))",
+			ip, src.Addr(), src.Port(), ip, dst.Addr(), dst.Port())
+	}
+	return one(a, b) + " or " + one(b, a)
+}
+
 // rule is the line that frames tshark's follow output.
 const rule = "==================================================================="
 
@@ -246,7 +265,7 @@ const rule = "==================================================================
 // file]." in place. Bytes are shown with visible.Lines: line breaks and
 // tabs as they are, every other control character as its escape.
 func (f *follower) print(w io.Writer) {
-	fmt.Fprintf(w, "\n%s\nFollow: tcp,ascii\nFilter: tcp.stream eq %d\n", rule, f.index)
+	fmt.Fprintf(w, "\n%s\nFollow: tcp,ascii\nFilter: %s\n", rule, f.filter())
 	node1 := f.key[0]
 	if node1 == f.node0 {
 		node1 = f.key[1]

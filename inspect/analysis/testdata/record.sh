@@ -4,7 +4,8 @@
 # NAME.tshark (tshark's TCP analysis of each frame, one line a frame,
 # the fields of tsharkFields in analysis_test.go) and NAME.follow (the
 # conversation as tshark's follow prints it; not for windowfull, whose
-# frames are cut after the headers to keep the file small). The lossy
+# frames are cut after the headers to keep the file small; for
+# halfclose also chosen by its two ends, server first). The lossy
 # scenario runs in a network namespace of its own where nftables drops
 # one segment in twenty before the capture and one in twenty after. Run
 # it as root, with tcpdump, tshark, nft and unshare installed, from
@@ -76,6 +77,9 @@ go build -o scenario.bin ./scenario
 trap 'rm -f scenario.bin' EXIT
 record keepalive 39101
 record halfclose 39102
+port=$(tshark -r halfclose.pcap -T fields -e tcp.srcport -c 1 2>/dev/null)
+tshark -r halfclose.pcap -q -z "follow,tcp,ascii,127.0.0.1:39102,127.0.0.1:$port" \
+	>halfclose-ends.follow 2>/dev/null
 record unread 39103
 record refused 39104
 record zerowindow 39105
