@@ -12,6 +12,10 @@
 # anywhere:
 #
 #	sh inspect/analysis/testdata/record.sh
+#
+# New captures have new ports and timing: TestNotes names frames of these
+# captures, and the inspector guide shows halfclose's conversation, so
+# check both after recording again.
 set -eu
 cd "$(dirname "$0")"
 fields="-e frame.number -e tcp.analysis.retransmission
