@@ -192,17 +192,29 @@ func demoHeader(w io.Writer, d *demo.Demo, why string) {
 	fmt.Fprintf(w, "Ctrl-C stops.\n\n")
 }
 
-// demoCaptureState says whether the terminal UI could capture lo here.
-// It opens a capture for a moment to find out.
+// demoCaptureState says whether the terminal UI could capture the
+// loopback interface here. It opens a capture for a moment to find out.
 func demoCaptureState(port int) string {
-	src, err := capture.Live(capture.Config{Interface: "lo", Ports: []int{port}})
-	switch {
-	case err == nil:
+	src, err := capture.Live(capture.Config{Interface: capture.Host.Loopback, Ports: []int{port}})
+	if err == nil {
 		src.Close()
+	}
+	return demoCaptureText(err, capture.Host)
+}
+
+// demoCaptureText says what a capture that opened with err on the
+// platform p means for the demo's UI.
+func demoCaptureText(err error, p capture.Platform) string {
+	switch {
+	case err == nil && p.OS == "linux":
 		return "on: the UI captures lo (this process has CAP_NET_RAW)"
+	case err == nil:
+		return "on: the UI captures " + p.Loopback
 	case errors.Is(err, capture.ErrPermission):
-		return "off: no CAP_NET_RAW, so the UI shows the tap only; to capture: " +
+		return "off: " + p.Lacks + ", so the UI shows the tap only; to capture: " +
 			capture.SetcapCommand()
+	case errors.Is(err, capture.ErrUnsupported):
+		return "off: " + err.Error() + "; the UI shows the tap's bytes instead"
 	}
 	return "off: " + err.Error()
 }

@@ -25,7 +25,7 @@ import (
 func runFollow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("inspect follow", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	iface := fs.String("i", "lo", "capture on interface `IFACE`")
+	iface := fs.String("i", capture.Host.Loopback, "capture on interface `IFACE`")
 	ports := &portList{ports: []int{3008}}
 	fs.Var(ports, "port", "TCP `port`s to capture (repeatable, or a list like 3008,3009)")
 	read := fs.String("r", "", "read packets from pcap or pcapng `FILE` instead of capturing")

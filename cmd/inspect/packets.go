@@ -24,7 +24,7 @@ import (
 func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("inspect packets", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	iface := fs.String("i", "lo", "capture on interface `IFACE` (any: every interface, as tcpdump -i any)")
+	iface := fs.String("i", capture.Host.Loopback, "capture on interface `IFACE` (any: every interface, as tcpdump -i any)")
 	ports := &portList{ports: []int{3008}}
 	fs.Var(ports, "port", "TCP `port`s to show (repeatable, or a list like 3008,3009)")
 	count := fs.Int("c", 0, "stop after `COUNT` packets (0: no limit)")

@@ -15,6 +15,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/socketlab/socketlab/inspect/app"
+	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/tap"
 	"github.com/socketlab/socketlab/inspect/ui"
 	"github.com/socketlab/socketlab/inspect/visible"
@@ -63,7 +64,7 @@ func parseTUIFlags(args []string, stdout io.Writer) (app.Config, error) {
 	paths := &pathList{paths: defaultSocketsPaths()}
 	fs.Var(paths, "path", "Unix socket `path` to watch (repeatable)")
 	all := fs.Bool("all", false, "show every TCP and Unix socket and every TCP packet")
-	iface := fs.String("i", "lo", "capture on interface `IFACE`")
+	iface := fs.String("i", capture.Host.Loopback, "capture on interface `IFACE`")
 	file := fs.String("r", "", "show the packets of pcap `FILE` instead of capturing")
 	ring := fs.Int("ring", ui.DefaultRingSize, "keep the newest `N` packets: listed, held while paused, saved by w")
 	var taps tuiTaps

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/socketlab/socketlab/inspect/capture"
 	"github.com/socketlab/socketlab/inspect/filter"
 	"github.com/socketlab/socketlab/inspect/sockets"
 	"github.com/socketlab/socketlab/inspect/tap"
@@ -22,7 +23,7 @@ type Config struct {
 	Ports []int    // TCP ports to watch: socket table and capture filter
 	Paths []string // Unix socket paths whose sockets the table shows
 	All   bool     // every TCP and Unix socket, every TCP packet
-	Iface string   // the interface to capture on; "" is lo
+	Iface string   // the interface to capture on; "" is capture.Host.Loopback
 	File  string   // a pcap file to show instead of capturing
 	Ring  int      // packets kept, listed and saved; 0 is ui.DefaultRingSize
 
@@ -55,7 +56,7 @@ type Tap struct {
 
 func (c Config) withDefaults() Config {
 	if c.Iface == "" {
-		c.Iface = "lo"
+		c.Iface = capture.Host.Loopback
 	}
 	if c.Ring <= 0 {
 		c.Ring = ui.DefaultRingSize

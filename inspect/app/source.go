@@ -34,8 +34,9 @@ type Source interface {
 var _ Source = (*capture.Source)(nil)
 
 // open opens the pcap file or the live capture. Without the capture
-// privilege it returns no source and a status that says how to get it:
-// the UI still shows the socket table.
+// privilege, or on a system without live capture, it returns no source
+// and a status that says why (and how to get the privilege): the UI
+// still shows the socket table and the taps.
 func open(cfg Config) (Source, ui.Status, error) {
 	st := ui.Status{Filter: filterText(cfg)}
 	if cfg.File != "" {
@@ -60,18 +61,35 @@ func open(cfg Config) (Source, ui.Status, error) {
 	if err == nil && ports == nil && !cfg.All {
 		src.SetPorts(cfg.Ports) // they still tell client from server
 	}
-	switch {
-	case errors.Is(err, capture.ErrPermission):
-		st.Capture = "capture off: no CAP_NET_RAW"
-		st.Problem = "capture is off (no CAP_NET_RAW): " + capture.SetcapCommand() +
-			", or sudo; `go run` loses it — see docs/inspect.md"
-		st.Help = capture.PermissionHelp()
+	if err != nil {
+		st, ok := captureOff(st, err, capture.Host)
+		if !ok {
+			return nil, st, err
+		}
 		return nil, st, nil
-	case err != nil:
-		return nil, st, err
 	}
 	st.Capture, st.LinkType = "capturing", src.LinkType().String()
 	return src, st, nil
+}
+
+// captureOff returns the status for a live capture that failed to open
+// with err on the platform p, and whether the UI goes on without it: it
+// does when the privilege is missing or p offers no live capture, and
+// then the socket table, the taps and files still work.
+func captureOff(st ui.Status, err error, p capture.Platform) (ui.Status, bool) {
+	switch {
+	case errors.Is(err, capture.ErrPermission):
+		st.Capture = "capture off: " + p.Lacks
+		st.Problem = capture.PermissionProblem()
+		st.Help = capture.PermissionHelp()
+		return st, true
+	case errors.Is(err, capture.ErrUnsupported):
+		st.Source = "no live capture"
+		st.Capture = "capture off: none on this system"
+		st.Problem = err.Error()
+		return st, true
+	}
+	return st, false
 }
 
 // readPackets copies every packet of src into s until src ends or is

@@ -1,17 +1,18 @@
-//go:build !linux
+//go:build !linux && !darwin && !freebsd
 
 package capture
 
 import (
-	"errors"
+	"runtime"
 	"time"
 )
 
-// liveReader is not available off Linux.
+// liveReader is not available here: this program captures live on
+// Linux, macOS and FreeBSD only.
 type liveReader struct{}
 
 func openLive(cfg Config) (*liveReader, LinkType, error) {
-	return nil, 0, errors.New("capture: live capture needs Linux; open a pcap file with -r instead")
+	return nil, 0, &UnsupportedError{OS: runtime.GOOS}
 }
 
 func (*liveReader) next() ([]byte, time.Time, int, error) {

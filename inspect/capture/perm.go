@@ -9,17 +9,19 @@ import (
 )
 
 // ErrPermission is matched (errors.Is) by the error Live returns when
-// the process may not open a packet socket (it lacks CAP_NET_RAW).
+// the process may not open a packet socket (it lacks CAP_NET_RAW on
+// Linux, access to /dev/bpf* on macOS).
 var ErrPermission = errors.New("capture: permission denied")
 
-// PermissionError is the error Live returns without CAP_NET_RAW.
+// PermissionError is the error Live returns without the privilege
+// capturing needs (Host.Needs).
 type PermissionError struct {
 	Interface string
 	Err       error // the system call's error, EPERM
 }
 
 func (e *PermissionError) Error() string {
-	return fmt.Sprintf("capture on %s: %v: capturing packets needs the CAP_NET_RAW capability", e.Interface, e.Err)
+	return fmt.Sprintf("capture on %s: %v: capturing packets needs %s", e.Interface, e.Err, Host.Needs)
 }
 
 // Is reports whether target is ErrPermission.
@@ -37,12 +39,34 @@ var buildCommands = []string{
 }
 
 // PermissionHelp returns what to run so that this program may capture,
-// in lines of at most 72 columns but for the commands: the commands of
-// SetcapCommand, one a line; the risk that the capability brings; sudo
-// as the other way.
-func PermissionHelp() string { return permissionHelp(executable()) }
+// in lines of at most 72 columns but for the commands. On Linux: the
+// commands of SetcapCommand, one a line; the risk that the capability
+// brings; sudo as the other way. On macOS: sudo, or the access_bpf
+// group, and the risk of that group.
+func PermissionHelp() string { return permissionHelpFor(Host, executable()) }
 
-// permissionHelp is PermissionHelp for the binary exe.
+// permissionHelpFor is PermissionHelp on the platform p for the binary
+// exe.
+func permissionHelpFor(p Platform, exe string) string {
+	switch p.OS {
+	case "darwin":
+		return wrap("On macOS, capturing reads the BPF devices /dev/bpf*, "+
+			"which only root may open unless a group is let in. Run the "+
+			"inspector with sudo:") + "\n    sudo " + runCommand(exe) + "\n\n" +
+			wrap("or install Wireshark: its installer (ChmodBPF) creates "+
+				"the access_bpf group, puts you in it and lets it read "+
+				"/dev/bpf* from every boot on; log out and in once. Whoever "+
+				"is in access_bpf can read every packet on this Mac, other "+
+				"users' traffic included.")
+	case "freebsd":
+		return wrap("On FreeBSD, capturing reads the BPF device /dev/bpf, "+
+			"which only root may open. Run the inspector with sudo:") +
+			"\n    sudo " + runCommand(exe) + "\n"
+	}
+	return permissionHelp(exe)
+}
+
+// permissionHelp is PermissionHelp on Linux for the binary exe.
 func permissionHelp(exe string) string {
 	var b strings.Builder
 	goRun := builtByGoRun(exe)
@@ -102,7 +126,14 @@ func wrap(text string) string {
 // its binary (symbolic links resolved). When `go run` built the binary,
 // in a temporary folder that goes away, the line builds bin/inspect
 // first and gives the capability to that instead.
-func SetcapCommand() string { return setcapCommand(executable()) }
+// Where there is no setcap (macOS, FreeBSD) it is the line that runs
+// this program with sudo.
+func SetcapCommand() string {
+	if Host.OS == "darwin" || Host.OS == "freebsd" {
+		return "sudo " + RunCommand()
+	}
+	return setcapCommand(executable())
+}
 
 // setcapCommand is SetcapCommand for the binary exe.
 func setcapCommand(exe string) string {
@@ -159,4 +190,22 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// PermissionProblem returns one line, for a status bar, that says live
+// capture is off for want of the privilege and what to run.
+func PermissionProblem() string { return permissionProblem(Host, SetcapCommand()) }
+
+// permissionProblem is PermissionProblem on the platform p, where fix is
+// the command that lets this program capture.
+func permissionProblem(p Platform, fix string) string {
+	switch p.OS {
+	case "linux":
+		return "capture is off (" + p.Lacks + "): " + fix +
+			", or sudo; `go run` loses it — see docs/inspect.md"
+	case "darwin":
+		return "capture is off (" + p.Lacks + "): " + fix +
+			", or join the access_bpf group — see docs/inspect.md"
+	}
+	return "capture is off (" + p.Lacks + "): " + fix
 }

@@ -19,7 +19,7 @@ const (
 
 // Config describes a live capture.
 type Config struct {
-	Interface   string // "lo" when empty
+	Interface   string // Host.Loopback when empty
 	Ports       []int  // TCP ports to keep; every TCP segment when empty
 	SnapLen     int    // bytes kept of each frame; DefaultSnapLen when 0
 	BufferBytes int    // socket receive buffer; DefaultBufferBytes when 0
@@ -58,12 +58,13 @@ type Source struct {
 }
 
 // Live opens a live capture on cfg.Interface that keeps the TCP segments
-// of cfg.Ports. It needs CAP_NET_RAW: without it the error matches
-// errors.Is(err, ErrPermission), and PermissionHelp says what to run.
-// Live captures are supported on Linux only.
+// of cfg.Ports. It needs Host.Needs (CAP_NET_RAW on Linux): without it
+// the error matches errors.Is(err, ErrPermission), and PermissionHelp
+// says what to run. Live captures on Linux, macOS and FreeBSD
+// (Host.Live); elsewhere its error matches ErrUnsupported.
 func Live(cfg Config) (*Source, error) {
 	if cfg.Interface == "" {
-		cfg.Interface = "lo"
+		cfg.Interface = Host.Loopback
 	}
 	if cfg.SnapLen <= 0 {
 		cfg.SnapLen = DefaultSnapLen
