@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !darwin && !windows
 
 package sockets
 
@@ -7,9 +7,9 @@ import (
 	"runtime"
 )
 
-// Read returns the sockets f selects. It reads Linux's /proc and is not
-// written for other systems; there it returns an error.
+// Read returns the sockets f selects. It is written for Linux, macOS
+// and Windows; on other systems it returns an error that says so.
 func Read(f Filter) (Snapshot, error) {
-	return Snapshot{}, errors.New("the socket table is read from Linux's /proc; on " +
-		runtime.GOOS + " use netstat or lsof")
+	return Snapshot{}, errors.New("inspect reads no socket table on " +
+		runtime.GOOS + ": use netstat, sockstat or lsof")
 }
