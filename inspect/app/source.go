@@ -126,16 +126,18 @@ func readPackets(ctx context.Context, src Source, s *store, b *ui.Batcher, st ui
 
 // pollSockets reads the socket table, and the capture's counters, until
 // ctx is done. It passes them on only when they changed, so that an idle
-// screen is not redrawn.
+// screen is not redrawn; a table that cannot be read is passed on with
+// its Problem.
 func pollSockets(ctx context.Context, b *ui.Batcher, f sockets.Filter, src Source) {
 	t := time.NewTicker(socketsEvery)
 	defer t.Stop()
-	var last []sockets.Socket
+	var last sockets.Snapshot
 	var lastStats capture.Stats
 	for first := true; ; first = false {
-		if snap, err := sockets.Read(f); err == nil && (first || !slices.Equal(snap.Sockets, last)) {
+		snap := readSockets(f)
+		if first || !slices.Equal(snap.Sockets, last.Sockets) || snap.Problem != last.Problem {
 			b.SetSockets(snap)
-			last = snap.Sockets
+			last = snap
 		}
 		if src != nil {
 			if st := src.Stats(); st != lastStats {
@@ -149,6 +151,17 @@ func pollSockets(ctx context.Context, b *ui.Batcher, f sockets.Filter, src Sourc
 		case <-t.C:
 		}
 	}
+}
+
+// readSockets reads the socket table for f. A table that cannot be read
+// (a system without one, a tool that is missing) is an empty snapshot
+// whose Problem says why, so that the pane says it instead of waiting.
+func readSockets(f sockets.Filter) sockets.Snapshot {
+	snap, err := sockets.Read(f)
+	if err != nil {
+		return sockets.Snapshot{Taken: time.Now(), Problem: err.Error()}
+	}
+	return snap
 }
 
 // readTap hands the events of one tap to b until events is closed or ctx

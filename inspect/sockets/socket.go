@@ -74,4 +74,7 @@ type Snapshot struct {
 	Sockets []Socket
 	// Took is how long reading the table took.
 	Took time.Duration
+	// Problem, when not empty, says why the table could not be read
+	// (Read's error, for a view that keeps polling); Sockets is empty.
+	Problem string
 }

@@ -142,6 +142,8 @@ func (v *socketsView) Draw(screen tcell.Screen) {
 	switch {
 	case !m.haveSockets:
 		hint = "reading the socket table…"
+	case m.sockets.Problem != "":
+		hint = visible.Tview("no socket table: " + m.sockets.Problem)
 	case len(m.sockets.Sockets) > 0:
 		hint = visible.Tview("no socket matches the filter \"" + m.SocketsFilter() + "\"")
 	case hint == "":
