@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -127,8 +126,7 @@ func TestListenSocket(t *testing.T) {
 
 	t.Run("the socket file is never more open than its mode, even under umask 0",
 		func(t *testing.T) {
-			old := syscall.Umask(0)
-			defer syscall.Umask(old)
+			setUmask(t, 0)
 			path := filepath.Join(shortDir(t), "tap.sock")
 			// A watcher looks at the file as fast as it can while we
 			// bind and close it again and again; it records every
@@ -379,8 +377,7 @@ func startForeignServer(t testing.TB, path string) {
 	}
 	for _, py := range pys {
 		cmd = exec.Command(py, "-c", foreignServer, path)
-		cmd.SysProcAttr = &syscall.SysProcAttr{
-			Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+		runAs(cmd, nobody)
 		if out, err = cmd.StdoutPipe(); err != nil {
 			t.Fatal(err)
 		}
