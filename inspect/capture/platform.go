@@ -67,7 +67,7 @@ type UnsupportedError struct {
 func (e *UnsupportedError) Error() string {
 	return "live capture is not available on " + osName(e.OS) +
 		": read a capture file with -r, or watch a socket's bytes " +
-		"through a tap (-tap)"
+		"through a tap (-tap, or inspect tap)"
 }
 
 // Is reports whether target is ErrUnsupported.
