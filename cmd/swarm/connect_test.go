@@ -1,3 +1,8 @@
+// A full listen queue refuses a Unix connect with EAGAIN on Linux; these
+// tests build such a queue with Linux's socket flags.
+
+//go:build linux
+
 package main
 
 import (

@@ -1,35 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"os"
-	"strconv"
 	"sync"
-	"syscall"
 	"time"
 )
-
-// raiseNoFile raises the soft limit on open files to the hard limit and
-// returns the new soft limit. Every client is one file descriptor.
-func raiseNoFile() (uint64, error) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return 0, err
-	}
-	if lim.Cur < lim.Max {
-		lim.Cur = lim.Max
-		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-			return 0, err
-		}
-	}
-	return lim.Cur, nil
-}
-
-// clockTicks is USER_HZ, the unit of CPU times in /proc/PID/stat; it is
-// 100 on every Linux architecture Go supports.
-const clockTicks = 100
 
 // serverWatch samples a server process's memory every 100 ms and its
 // CPU time at the start, when sending starts and at the end.
@@ -139,67 +114,4 @@ func (w *serverWatch) result() *serverStats {
 		}
 	}
 	return st
-}
-
-// procCPU returns the user plus system CPU time of process pid.
-func procCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name in parentheses may hold spaces; the fields
-	// after it start with the state, field 3 of proc(5).
-	i := bytes.LastIndexByte(b, ')')
-	f := bytes.Fields(b[i+1:])
-	if i < 0 || len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	utime, err1 := strconv.ParseInt(string(f[11]), 10, 64)
-	stime, err2 := strconv.ParseInt(string(f[12]), 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
-}
-
-// procMem returns the resident set size of process pid and its peak
-// (VmHWM), in bytes.
-func procMem(pid int) (rss, hwm int64, err error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := bytes.Cut(sc.Bytes(), []byte(":"))
-		if !ok {
-			continue
-		}
-		var dst *int64
-		switch string(k) {
-		case "VmRSS":
-			dst = &rss
-		case "VmHWM":
-			dst = &hwm
-		default:
-			continue
-		}
-		num, _ := bytes.CutSuffix(bytes.TrimSpace(v), []byte(" kB"))
-		n, err := strconv.ParseInt(string(num), 10, 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("/proc/%d/status: %s: %v", pid, k, err)
-		}
-		*dst = n << 10
-	}
-	return rss, hwm, sc.Err()
-}
-
-// selfCPU returns the CPU time swarm itself has used.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
