@@ -194,22 +194,15 @@ func writeAll(ms []*member, from *member, msg []byte) []failure {
 // errFull says why a client was cut off when its socket buffer was full.
 var errFull = errors.New("its socket buffer is full (it is not reading fast enough)")
 
-// tryWrite writes msg with one write(2) that never waits: a line the
-// socket cannot take whole at once is an error.
+// tryWrite writes msg with one write that never waits (see writeOnce):
+// a line the socket cannot take whole at once is an error.
 func (m *member) tryWrite(msg []byte) error {
-	var n int
-	var werr error
-	err := m.raw.Write(func(fd uintptr) bool {
-		n, werr = syscall.Write(int(fd), msg)
-		return true // one try; returning false would wait for room
-	})
+	n, err := m.writeOnce(msg)
 	switch {
+	case errors.Is(err, errWouldBlock):
+		return errFull
 	case err != nil:
 		return err
-	case errors.Is(werr, syscall.EAGAIN):
-		return errFull
-	case werr != nil:
-		return werr
 	case n < len(msg):
 		return fmt.Errorf("%w: it took %d of a %d-byte line", errFull, n, len(msg))
 	}
