@@ -2,7 +2,11 @@ package capture
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/bpf"
@@ -99,4 +103,85 @@ func linkFilter(link LinkType, cfg Config) ([]bpf.RawInstruction, error) {
 		ports = tcpOnly
 	}
 	return filter.And(ports, cfg.Filter).Assemble(uint32(link), uint32(cfg.SnapLen))
+}
+
+// bpfReader hands out, one at a time, the frames of the record buffers
+// a BPF device returns from read. A frame stays valid until the next
+// read. The device is opened with a read timeout, so that a read
+// returns now and then even when no frame comes (n is 0 then): a Next
+// waiting on a closed reader returns within that timeout.
+type bpfReader struct {
+	name string
+	buf  []byte
+	recs bpfRecords
+
+	read     func(buf []byte) (int, error) // one read of the device
+	counters func() (drops uint64, err error)
+	closeFD  func() error
+
+	stopping atomic.Bool
+	// mu is held for reading while the device is read or asked for its
+	// counters, and for writing to close it.
+	mu     sync.RWMutex
+	closed bool
+	drops  uint64 // the final count, once closed
+}
+
+// next returns the next frame, its timestamp and its length on the
+// wire. The frame aliases the read buffer.
+func (r *bpfReader) next() ([]byte, time.Time, int, error) {
+	for {
+		frame, ts, wire, more, err := r.recs.next()
+		if err != nil {
+			return nil, time.Time{}, 0, err
+		}
+		if more {
+			return frame, ts, wire, nil
+		}
+		if r.stopping.Load() {
+			return nil, time.Time{}, 0, errSourceClosed
+		}
+		r.mu.RLock()
+		if r.closed {
+			r.mu.RUnlock()
+			return nil, time.Time{}, 0, errSourceClosed
+		}
+		n, err := r.read(r.buf)
+		r.mu.RUnlock()
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case err != nil:
+			return nil, time.Time{}, 0, fmt.Errorf("capture: reading %s: %w", r.name, err)
+		}
+		r.recs.reset(r.buf[:min(max(n, 0), len(r.buf))])
+	}
+}
+
+// stats returns the frames the device dropped since it was opened.
+func (r *bpfReader) stats() uint64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return r.drops
+	}
+	d, err := r.counters()
+	if err != nil {
+		return 0
+	}
+	return d
+}
+
+// close closes the device once the read in progress, if any, has
+// returned (within the device's read timeout).
+func (r *bpfReader) close() error {
+	r.stopping.Store(true)
+	drops := r.stats()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	r.closed, r.drops = true, drops
+	return r.closeFD()
 }

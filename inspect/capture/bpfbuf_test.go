@@ -3,6 +3,10 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -215,6 +219,116 @@ func TestLinkFilterOnNullFrames(t *testing.T) {
 		b, err2 := kernelFilter(uint32(LinkEthernet), cfg)
 		if err1 != nil || err2 != nil || len(a) != len(b) {
 			t.Fatalf("linkFilter: %d instructions, %v; kernelFilter: %d, %v", len(a), err1, len(b), err2)
+		}
+	})
+}
+
+// bpfDevice plays a BPF device for a bpfReader: each read returns the
+// next buffer sent on reads, or nothing once the device's read timeout
+// passes, as a device opened with BIOCSRTIMEOUT does.
+type bpfDevice struct {
+	reads   chan []byte
+	errs    chan error
+	closes  atomic.Int32
+	timeout time.Duration
+}
+
+func newBPFDevice(tb testing.TB) (*bpfDevice, *bpfReader) {
+	tb.Helper()
+	d := &bpfDevice{reads: make(chan []byte), errs: make(chan error, 1), timeout: 5 * time.Millisecond}
+	r := &bpfReader{
+		name: "lo0",
+		buf:  make([]byte, 4096),
+		recs: bpfRecords{l: darwinBPF},
+		read: func(b []byte) (int, error) {
+			t := time.NewTimer(d.timeout)
+			defer t.Stop()
+			select {
+			case buf := <-d.reads:
+				return copy(b, buf), nil
+			case err := <-d.errs:
+				return 0, err
+			case <-t.C:
+				return 0, nil
+			}
+		},
+		counters: func() (uint64, error) { return 3, nil },
+		closeFD:  func() error { d.closes.Add(1); return nil },
+	}
+	return d, r
+}
+
+func TestBPFReader(t *testing.T) {
+	t.Run("the records of each read come out as decoded segments of lo0", func(t *testing.T) {
+		dev, r := newBPFDevice(t)
+		dec, err := newDecoder(LinkNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := &Source{name: "lo0", r: r, dec: dec, snapLen: 4096}
+		defer src.Close()
+		go func() {
+			dev.reads <- darwinRecords
+			dev.reads <- darwinRecords[:64]
+		}()
+		var p Packet
+		for i := range 3 {
+			if err := src.Next(&p); err != nil {
+				t.Fatalf("packet %d: %v", i, err)
+			}
+			if i == 1 {
+				// The second record kept 30 of 44 bytes: 6 of the TCP
+				// header.
+				if p.Malformed == "" {
+					t.Errorf("packet 1, cut inside its TCP header, is not marked malformed: %+v", p)
+				}
+				continue
+			}
+			if p.Malformed != "" || p.Src.Port() != 50000 || p.Dst.Port() != 3008 || p.Flags&SYN == 0 {
+				t.Errorf("packet %d: %v -> %v flags %v %s", i, p.Src, p.Dst, p.Flags, p.Malformed)
+			}
+		}
+	})
+
+	t.Run("Close wakes a Next that waits, closes the device once and keeps the counters", func(t *testing.T) {
+		dev, r := newBPFDevice(t)
+		done := make(chan error, 1)
+		go func() {
+			_, _, _, err := r.next()
+			done <- err
+		}()
+		if err := r.close(); err != nil {
+			t.Fatal(err)
+		}
+		r.close()
+		select {
+		case err := <-done:
+			if err != errSourceClosed {
+				t.Errorf("next after close: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("next still waits after close")
+		}
+		if n := dev.closes.Load(); n != 1 {
+			t.Errorf("the device was closed %d times", n)
+		}
+		if d := r.stats(); d != 3 {
+			t.Errorf("drops after close: %d, want 3", d)
+		}
+	})
+
+	t.Run("a failed read is an error that names the interface; EINTR is read again", func(t *testing.T) {
+		dev, r := newBPFDevice(t)
+		defer r.close()
+		dev.errs <- syscall.EINTR
+		go func() { dev.reads <- darwinRecords[:64] }()
+		if _, _, _, err := r.next(); err != nil {
+			t.Fatalf("after EINTR: %v", err)
+		}
+		dev.errs <- syscall.ENXIO
+		_, _, _, err := r.next()
+		if !errors.Is(err, syscall.ENXIO) || !strings.Contains(err.Error(), "lo0") {
+			t.Errorf("got %v", err)
 		}
 	})
 }

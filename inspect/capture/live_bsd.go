@@ -8,8 +8,6 @@ import (
 	"net"
 	"runtime"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -24,22 +22,9 @@ const bpfBufLen = 1 << 20
 // whether Close was called: a closed source's Next returns within it.
 const bpfWait = 100 * time.Millisecond
 
-// liveReader reads frames from a BPF device bound to one interface. A
-// read returns a buffer of records (see bpfRecords), handed out one
-// frame at a time; a frame stays valid until the next read.
-type liveReader struct {
-	fd   int
-	name string
-	buf  []byte
-	recs bpfRecords
-
-	stopping atomic.Bool
-	// mu is held for reading while the device is read or asked for its
-	// counters, and for writing to close it.
-	mu     sync.RWMutex
-	closed bool
-	drops  uint64 // the final count, once closed
-}
+// liveReader reads frames from a BPF device bound to one interface
+// (see bpfReader).
+type liveReader = bpfReader
 
 // openLive opens a BPF device, binds it to cfg.Interface and attaches
 // the port filter, which the kernel runs on each frame.
@@ -107,8 +92,20 @@ func openLive(cfg Config) (*liveReader, LinkType, error) {
 	var h syscall.BpfHdr
 	layout.tsLen = int(unsafe.Offsetof(h.Caplen))
 	ok = true
-	return &liveReader{fd: fd, name: cfg.Interface, buf: make([]byte, n),
-		recs: bpfRecords{l: layout}}, link, nil
+	return &liveReader{
+		name: cfg.Interface,
+		buf:  make([]byte, n),
+		recs: bpfRecords{l: layout},
+		read: func(b []byte) (int, error) { return syscall.Read(fd, b) },
+		counters: func() (uint64, error) {
+			st, err := syscall.BpfStats(fd)
+			if err != nil {
+				return 0, err
+			}
+			return uint64(st.Drop), nil
+		},
+		closeFD: func() error { return syscall.Close(fd) },
+	}, link, nil
 }
 
 // openBPF opens the first free BPF device: /dev/bpf, which hands out a
@@ -126,63 +123,4 @@ func openBPF() (int, error) {
 		}
 	}
 	return -1, fmt.Errorf("every BPF device is in use: %w", err)
-}
-
-// next returns the next frame, its timestamp and its length on the
-// wire. The frame aliases the read buffer.
-func (r *liveReader) next() ([]byte, time.Time, int, error) {
-	for {
-		frame, ts, wire, more, err := r.recs.next()
-		if err != nil {
-			return nil, time.Time{}, 0, err
-		}
-		if more {
-			return frame, ts, wire, nil
-		}
-		if r.stopping.Load() {
-			return nil, time.Time{}, 0, errSourceClosed
-		}
-		r.mu.RLock()
-		if r.closed {
-			r.mu.RUnlock()
-			return nil, time.Time{}, 0, errSourceClosed
-		}
-		n, err := syscall.Read(r.fd, r.buf)
-		r.mu.RUnlock()
-		switch {
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case err != nil:
-			return nil, time.Time{}, 0, fmt.Errorf("capture: reading %s: %w", r.name, err)
-		}
-		r.recs.reset(r.buf[:max(n, 0)])
-	}
-}
-
-// stats returns the frames the device dropped since it was opened.
-func (r *liveReader) stats() uint64 {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if r.closed {
-		return r.drops
-	}
-	st, err := syscall.BpfStats(r.fd)
-	if err != nil {
-		return 0
-	}
-	return uint64(st.Drop)
-}
-
-// close closes the device once the read in progress, if any, has timed
-// out (bpfWait at most).
-func (r *liveReader) close() error {
-	r.stopping.Store(true)
-	drops := r.stats()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return nil
-	}
-	r.closed, r.drops = true, drops
-	return syscall.Close(r.fd)
 }
