@@ -259,8 +259,7 @@ func dialSmall(t testing.TB, addr string) *net.TCPConn {
 		rc syscall.RawConn) error {
 		var err error
 		rc.Control(func(fd uintptr) {
-			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET,
-				syscall.SO_RCVBUF, 4096)
+			err = setRcvBuf(fd, 4096)
 		})
 		return err
 	}}

@@ -1,0 +1,9 @@
+package main
+
+import "syscall"
+
+// setRcvBuf sets the receive buffer of the socket fd to n bytes.
+func setRcvBuf(fd uintptr, n int) error {
+	return syscall.SetsockoptInt(syscall.Handle(fd), syscall.SOL_SOCKET,
+		syscall.SO_RCVBUF, n)
+}
