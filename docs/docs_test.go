@@ -88,10 +88,12 @@ var largeSteps = map[string]struct {
 		"left notices, a writer and a bounded outbox per client, " +
 		"deadlines, the drop policy, a limit on clients and a " +
 		"shutdown that says goodbye"},
-	"07-ipc": {575, "the Unix socket itself is a small change; most " +
+	"07-ipc": {725, "the Unix socket itself is a small change; most " +
 		"of the step keeps the socket file safe on a shared machine " +
 		"(a private folder, stale files recovered under a lock, the " +
-		"server's owner checked)"},
+		"server's owner checked), and does it twice, in unix_sys.go " +
+		"for Unix systems and in unix_sys_windows.go for Windows, " +
+		"which has no file modes, umask, flock or peer credentials"},
 	"09-many-clients": {1700, "the room moves into the package chat, " +
 		"so that the inspector's demo and the load tool run it too, " +
 		"and is written anew for thousands of clients (a shared " +
