@@ -105,7 +105,7 @@ func TestTUIFlags(t *testing.T) {
 		}
 		cfg, _ = parseTUIFlags(nil, io.Discard)
 		if fmt.Sprint(cfg.Ports) != "[3008]" || !slices.Equal(cfg.Paths, defaultSocketsPaths()) ||
-			cfg.Iface != "lo" || cfg.Contrast || cfg.Compare || len(cfg.Taps) != 0 {
+			cfg.Iface != capture.Host.Loopback || cfg.Contrast || cfg.Compare || len(cfg.Taps) != 0 {
 			t.Errorf("defaults %+v", cfg)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -242,9 +243,15 @@ func TestFilterFindsTheDemosSockets(t *testing.T) {
 			found[s.Path+" "+s.State] = true
 		}
 	}
-	for _, want := range []string{"tcp LISTEN", "tcp ESTABLISHED",
-		d.Path() + " LISTEN", d.Path() + " ESTABLISHED",
-		d.TapPath() + " LISTEN", d.TapPath() + " ESTABLISHED"} {
+	wants := []string{"tcp LISTEN", "tcp ESTABLISHED"}
+	if runtime.GOOS == "linux" {
+		// Only Linux's table gives both ends of a Unix connection with
+		// their states: lsof on macOS names a connected end by its
+		// peer's address, and Windows lists no Unix sockets.
+		wants = append(wants, d.Path()+" LISTEN", d.Path()+" ESTABLISHED",
+			d.TapPath()+" LISTEN", d.TapPath()+" ESTABLISHED")
+	}
+	for _, want := range wants {
 		if !found[want] {
 			t.Errorf("no %s socket in the table: %v", want, found)
 		}
