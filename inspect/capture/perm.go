@@ -52,7 +52,7 @@ func permissionHelpFor(p Platform, exe string) string {
 	case "darwin":
 		return wrap("On macOS, capturing reads the BPF devices /dev/bpf*, "+
 			"which only root may open unless a group is let in. Run the "+
-			"inspector with sudo:") + "\n    sudo " + runCommand(exe) + "\n\n" +
+			"inspector with sudo:") + "\n    " + sudoCommand(exe) + "\n\n" +
 			wrap("or install Wireshark: its installer (ChmodBPF) creates "+
 				"the access_bpf group, puts you in it and lets it read "+
 				"/dev/bpf* from every boot on; log out and in once. Whoever "+
@@ -61,7 +61,7 @@ func permissionHelpFor(p Platform, exe string) string {
 	case "freebsd":
 		return wrap("On FreeBSD, capturing reads the BPF device /dev/bpf, "+
 			"which only root may open. Run the inspector with sudo:") +
-			"\n    sudo " + runCommand(exe) + "\n"
+			"\n    " + sudoCommand(exe) + "\n"
 	}
 	return permissionHelp(exe)
 }
@@ -130,9 +130,19 @@ func wrap(text string) string {
 // this program with sudo.
 func SetcapCommand() string {
 	if Host.OS == "darwin" || Host.OS == "freebsd" {
-		return "sudo " + RunCommand()
+		return sudoCommand(executable())
 	}
 	return setcapCommand(executable())
+}
+
+// sudoCommand returns the line that runs the binary exe with sudo. A
+// binary `go run` built is built into bin/inspect first: sudo's PATH
+// may have no go, and root's build would be root's.
+func sudoCommand(exe string) string {
+	if builtByGoRun(exe) {
+		return buildCommands[0] + " && sudo bin/inspect"
+	}
+	return "sudo " + shellQuote(exe)
 }
 
 // setcapCommand is SetcapCommand for the binary exe.

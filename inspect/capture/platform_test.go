@@ -57,6 +57,12 @@ func TestPermissionHelpPerSystem(t *testing.T) {
 			}
 		}
 	})
+	t.Run("on macOS a binary go run built is built into bin/inspect first", func(t *testing.T) {
+		help := permissionHelpFor(PlatformOf("darwin"), "/var/folders/x/T/go-build123/b001/exe/inspect")
+		if !strings.Contains(help, "go build -o bin/inspect ./cmd/inspect && sudo bin/inspect\n") {
+			t.Errorf("help does not build first:\n%s", help)
+		}
+	})
 	t.Run("Linux keeps its setcap help", func(t *testing.T) {
 		exe := "/home/ada/bin/inspect"
 		if got, want := permissionHelpFor(PlatformOf("linux"), exe), permissionHelp(exe); got != want {
