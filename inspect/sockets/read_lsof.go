@@ -1,3 +1,5 @@
+//go:build darwin || freebsd
+
 package sockets
 
 import (
@@ -7,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"runtime"
 	"time"
 )
 
@@ -18,10 +21,11 @@ const lsofTimeout = 10 * time.Second
 const maxLsofOutput = 64 << 20
 
 // Read returns the sockets f selects, sorted (see Sort), with their
-// owning processes. On macOS it runs lsof (-F, see lsofArgs), which
-// lists the sockets of this user's processes, or of every process under
-// sudo; Unix sockets show their path, or the kernel address of their
-// peer. It may be called from any goroutine.
+// owning processes. On macOS and FreeBSD it runs lsof (-F, see
+// lsofArgs), which lists the sockets of this user's processes, or of
+// every process under sudo; Unix sockets show their path, or the kernel
+// address of their peer. FreeBSD needs lsof installed (pkg install
+// lsof). It may be called from any goroutine.
 func Read(f Filter) (Snapshot, error) {
 	start := time.Now()
 	if !f.All && len(f.Ports) == 0 && len(f.Paths) == 0 {
@@ -37,7 +41,7 @@ func Read(f Filter) (Snapshot, error) {
 		return Snapshot{}, err
 	}
 	if err := cmd.Start(); err != nil {
-		return Snapshot{}, fmt.Errorf("the socket table on macOS comes from lsof: %w", err)
+		return Snapshot{}, fmt.Errorf("the socket table on %s comes from lsof: %w", runtime.GOOS, err)
 	}
 	ss, perr := parseLsof(io.LimitReader(out, maxLsofOutput), f)
 	io.Copy(io.Discard, out)
