@@ -11,6 +11,14 @@
 // without it the error matches ErrPermission and PermissionHelp says
 // what to run.
 //
+// On macOS and FreeBSD, Live reads a BPF device (/dev/bpf*), on lo0 by
+// default, whose loopback frames carry a 4-byte address family (the
+// NULL link type); the filter runs in the kernel there too, and a read
+// returns a buffer of bpf_hdr records, which plain Go code walks (tested
+// on every system). Elsewhere (Windows) Live returns an error that
+// matches ErrUnsupported. Platform, Host and PlatformOf say what each
+// system offers, so that callers decide what to show from values.
+//
 // OpenFile reads pcap and pcapng files, which needs no privileges. The
 // decoder is chosen from the link type: Ethernet (lo on Linux),
 // NULL/loopback (lo0 on macOS), Linux cooked and raw IP.

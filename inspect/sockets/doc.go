@@ -16,6 +16,16 @@
 // the table still lists every socket; those facts are then zero, or
 // guessed where Socket has a field that says so (DualStackGuess).
 //
+// That is Linux. On macOS and FreeBSD Read runs lsof and reads its
+// field output (-F): TCP and Unix sockets of the processes this user may
+// see, with their owners; a connected Unix socket there is named by the
+// kernel address of its peer rather than by a path, and a listening
+// Unix socket is not told from an unconnected one (UNCONNECTED). On
+// Windows Read asks the IP Helper API (GetExtendedTcpTable) for the TCP
+// sockets and their owning pids; Windows lists no AF_UNIX sockets. The
+// parsers of those formats are plain Go, tested on every system against
+// fixtures of the documented layouts. What follows is Linux's table.
+//
 // What the table can and cannot know:
 //
 //   - A process's sockets are attributed to it only when this program
