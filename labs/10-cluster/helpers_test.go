@@ -19,7 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -363,8 +362,7 @@ func startForeignServer(t testing.TB, path string) {
 	}
 	for _, py := range pys {
 		cmd = exec.Command(py, "-c", foreignServer, path)
-		cmd.SysProcAttr = &syscall.SysProcAttr{
-			Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+		runAs(t, cmd, nobody)
 		if out, err = cmd.StdoutPipe(); err != nil {
 			t.Fatal(err)
 		}
@@ -393,5 +391,14 @@ func startForeignServer(t testing.TB, path string) {
 		}
 	case <-time.After(timeout):
 		t.Fatalf("the other user's server did not start in %v", timeout)
+	}
+}
+
+// needSignals skips t on Windows, where a test cannot send a process
+// Ctrl-C or SIGTERM (os.Process.Signal can only kill it there).
+func needSignals(t testing.TB) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows cannot send a process Ctrl-C or SIGTERM from Go")
 	}
 }

@@ -81,6 +81,7 @@ func (m *member) expectCutOff() {
 // TestLineTimeoutFlag checks that -line-timeout reaches the room; the
 // room's own tests (package chat) cover how the limit works.
 func TestLineTimeoutFlag(t *testing.T) {
+	needSignals(t)
 	path := filepath.Join(tempDir(t), "p.sock")
 	out := newLogBuffer()
 	cmd, done := startMain(t, out, "server", "-addr", "127.0.0.1:0",

@@ -1,3 +1,8 @@
+// This test lowers the open files limit, whose type differs on FreeBSD
+// and which Windows does not have.
+
+//go:build linux || darwin
+
 package chat
 
 import (

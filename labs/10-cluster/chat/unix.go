@@ -9,13 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 )
-
-// umaskMu serialises our umask changes: the umask belongs to the whole
-// process, so two goroutines must not change it at the same time.
-var umaskMu sync.Mutex
 
 // ListenUnix listens on the Unix domain socket at path, a socket file
 // that only users allowed by mode may connect to (0600: only this user;
@@ -39,8 +34,8 @@ var umaskMu sync.Mutex
 // socket's folder (see lockDir), and the second server waits, then finds
 // a live server.
 //
-// Any goroutine may call ListenUnix. It changes the process's umask for
-// the duration of one bind (see bindUnix).
+// Any goroutine may call ListenUnix. On Unix systems it changes the
+// process's umask for the duration of one bind (see bindUnix).
 func ListenUnix(path string, mode fs.FileMode,
 	logger *log.Logger) (net.Listener, error) {
 	lock, err := lockDir(filepath.Dir(path))
@@ -49,7 +44,7 @@ func ListenUnix(path string, mode fs.FileMode,
 	}
 	defer lock.Close()
 	ln, err := bindUnix(path, mode)
-	if !errors.Is(err, syscall.EADDRINUSE) {
+	if !errors.Is(err, errInUse) {
 		return ln, err
 	}
 	info, lerr := os.Lstat(path) // Lstat: a symlink is not a socket
@@ -67,7 +62,7 @@ func ListenUnix(path string, mode fs.FileMode,
 		return nil, fmt.Errorf("%w\n(a server is already listening on "+
 			"%s%s: stop it, or pick another path)", err, path, owner)
 	}
-	if !errors.Is(derr, syscall.ECONNREFUSED) {
+	if !errors.Is(derr, errRefused) {
 		return nil, fmt.Errorf("%w\n(%s did not refuse a connection, so "+
 			"we leave it alone: %v)", err, path, derr)
 	}
@@ -84,17 +79,13 @@ func ListenUnix(path string, mode fs.FileMode,
 // to a socket needs write permission on its file, so mode decides who may
 // join: 0600 only you, 0660 your group too.
 //
-// bind creates the file with 0777 minus the umask, and net.Listen lets
-// clients in before we could chmod it. So we make the umask 0777 for the
-// bind: the file is born with no permissions at all, and chmod then opens
-// it exactly to mode. At no moment is it more open than mode.
+// net.Listen lets clients in before we could chmod the file. So
+// listenClosed binds it with no permissions at all, and setMode then
+// opens it exactly to mode: at no moment is it more open than mode.
+// (Windows has no file mode on a socket: see unix_sys_windows.go.)
 func bindUnix(path string, mode fs.FileMode) (net.Listener, error) {
 	addr := &net.UnixAddr{Name: path, Net: "unix"}
-	umaskMu.Lock()
-	old := syscall.Umask(0o777)
-	ln, err := net.ListenUnix("unix", addr)
-	syscall.Umask(old)
-	umaskMu.Unlock()
+	ln, err := listenClosed(addr)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +100,7 @@ func bindUnix(path string, mode fs.FileMode) (net.Listener, error) {
 			"it as we bound it", path)
 	}
 	if err == nil {
-		if err = os.Chmod(path, mode.Perm()); err != nil {
+		if err = setMode(path, mode); err != nil {
 			os.Remove(path) // We hold the lock: it is the file we made.
 		}
 	}

@@ -6,8 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"syscall"
 )
 
 // DefaultPath returns the socket path that lab 09's server listens on,
@@ -34,7 +32,7 @@ func IsDefault(path string) bool {
 // user (see CheckPrivateDir), as the XDG rules require: Linux sets it to
 // /run/user/UID, made for this user only. But a container may set it to
 // /tmp, and su may pass on another user's; then skipped says why it was
-// not used. Otherwise the folder is socketlab-UID in the temporary
+// not used. Otherwise the folder is privateName in the temporary
 // folder (os.TempDir), which a server makes with MakePrivateDir. Server
 // and client compute the same folder; only the server creates it.
 func DefaultDir() (dir string, skipped error) {
@@ -44,31 +42,7 @@ func DefaultDir() (dir string, skipped error) {
 			return dir, nil
 		}
 	}
-	dir = "socketlab-" + strconv.Itoa(os.Getuid())
-	return filepath.Join(os.TempDir(), dir), skipped
-}
-
-// CheckPrivateDir returns an error unless dir is a folder that only this
-// user may use: a folder, not a symbolic link to one, that this user
-// owns, with no permission for anyone else (mode 0700). It only looks.
-// The error says who owns what is there.
-func CheckPrivateDir(dir string) error {
-	info, err := os.Lstat(dir) // Lstat: a symlink is not a folder
-	if err != nil {
-		return err
-	}
-	switch uid := int(info.Sys().(*syscall.Stat_t).Uid); {
-	case !info.IsDir():
-		return fmt.Errorf("%s is not a folder (we do not follow "+
-			"symbolic links); it belongs to %s", dir, describeUser(uid))
-	case uid != os.Getuid():
-		return fmt.Errorf("%s belongs to %s, not to you", dir,
-			describeUser(uid))
-	case info.Mode().Perm()&0o077 != 0:
-		return fmt.Errorf("%s has mode %04o: others may use it too", dir,
-			info.Mode().Perm())
-	}
-	return nil
+	return filepath.Join(os.TempDir(), privateName()), skipped
 }
 
 // MakePrivateDir makes the folder dir with mode 0700 if it is missing,

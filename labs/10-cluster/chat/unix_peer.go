@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -20,11 +21,20 @@ import (
 // teacher's server with mode 0660): CheckServer returns a note that
 // names its owner, and a nil error.
 //
-// On Linux the kernel says who the server is (SO_PEERCRED); elsewhere
-// CheckServer goes by the owner of the socket file.
+// On Linux the kernel says who the server is (SO_PEERCRED); on other
+// Unix systems CheckServer goes by the owner of the socket file. Windows
+// tells neither: there CheckServer trusts a server on DefaultPath, whose
+// folder only this user may open, and notes that on any other path it
+// cannot tell.
 func CheckServer(conn net.Conn, path string) (note string, err error) {
 	uid, err := peerUID(conn, path)
-	if err != nil {
+	switch {
+	case errors.Is(err, errors.ErrUnsupported) && IsDefault(path):
+		return "", nil // Our private folder: the server is ours.
+	case errors.Is(err, errors.ErrUnsupported):
+		return fmt.Sprintf("Note: this system does not tell who runs "+
+			"the server on %s.", path), nil
+	case err != nil:
 		return "", fmt.Errorf("who runs the server on %s? %w", path, err)
 	}
 	if uid == os.Getuid() {

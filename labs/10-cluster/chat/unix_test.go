@@ -1,3 +1,8 @@
+// These tests look at file modes, owners, the umask and other users,
+// which Windows does not have (see unix_sys_windows.go).
+
+//go:build unix
+
 package chat
 
 import (
