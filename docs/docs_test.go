@@ -100,6 +100,13 @@ var largeSteps = map[string]struct {
 		"backlog, a cursor per writer, coalesced writev, read " +
 		"buffers sized lazily, accept backoff): a new design rather " +
 		"than a change to lab 08's room"},
+	"10-cluster": {875, "one room across servers needs the bus client " +
+		"(publish, subscribe, each sender's order), presence by " +
+		"heartbeat, the split and whole notices, every message from " +
+		"the bus checked as a client's line is, and the NATS server " +
+		"itself with the one command that starts a class's cluster: " +
+		"a room with no part of these would not run, or would not " +
+		"survive a classroom"},
 }
 
 func TestStepSizes(t *testing.T) {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"regexp"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/socketlab/socketlab/labs/10-cluster/chat"
 )
 
@@ -276,5 +279,31 @@ func (m *member) skipTo(want string, maybe ...string) {
 		if !slices.Contains(maybe, got) {
 			m.t.Fatalf("User %d got %q, want %q", m.id, got, want)
 		}
+	}
+}
+
+// TestBusKeepsItsToken starts the bus alone with a URL that holds a
+// token: it asks for that token, so that servers that were on a bus
+// started again get back on it.
+func TestBusKeepsItsToken(t *testing.T) {
+	checkGoroutines(t)
+	logs := newLogBuffer()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- runBus(ctx, "127.0.0.1:0", "nats://s3cret@127.0.0.1:1", 0,
+			"", log.New(logs, "", 0), chat.Config{}, heartbeat, false)
+	}()
+	m := logs.waitMatch(t, regexp.MustCompile(
+		`export SOCKETLAB_NATS=(nats://s3cret@127\.0\.0\.1:\d+)\n`))
+	nc, err := nats.Connect(m[1])
+	if err != nil {
+		t.Errorf("connecting with the token: %v", err)
+	} else {
+		nc.Close()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Error(err)
 	}
 }

@@ -55,12 +55,18 @@ func startNATS(listen, token string, logger *log.Logger) (*natsd.Server,
 
 // runBus runs a NATS server on listen until ctx is done; with servers,
 // also n chat servers on it, on consecutive ports from addr, called a,
-// b, c and so on.
-func runBus(ctx context.Context, listen string, n int, addr string,
-	logger *log.Logger, cfg chat.Config, heartbeat time.Duration,
-	servers bool) error {
-	// A token nobody can guess, made up anew at each start.
-	ns, busURL, err := startNATS(listen, rand.Text(), logger)
+// b, c and so on. The bus asks for the token in the URL busURL, if it
+// has one, so that a bus started again takes back the servers that
+// were on it; else for a token nobody can guess, made up here.
+func runBus(ctx context.Context, listen, busURL string, n int,
+	addr string, logger *log.Logger, cfg chat.Config,
+	heartbeat time.Duration, servers bool) error {
+	token := rand.Text()
+	if u, err := url.Parse(busURL); err == nil && u.User != nil &&
+		!servers {
+		token = u.User.Username()
+	}
+	ns, busURL, err := startNATS(listen, token, logger)
 	if err != nil {
 		return err
 	}

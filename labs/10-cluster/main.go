@@ -66,7 +66,7 @@ func main() {
 	var bus chat.BusConfig
 	flag.StringVar(&bus.URL, "nats", os.Getenv("SOCKETLAB_NATS"),
 		"server: the NATS bus `URL` to join (default $SOCKETLAB_NATS; "+
-			"\"\": no bus)")
+			"\"\": no bus); nats: asks for the token in it")
 	flag.StringVar(&bus.Name, "name", "",
 		"server: this server's `name` on the bus (default: the port)")
 	flag.DurationVar(&bus.Heartbeat, "heartbeat", time.Second,
@@ -123,8 +123,8 @@ func main() {
 		if mode == "cluster" {
 			*path = ""
 		}
-		err := runBus(ctx, *listen, *n, *addr, logger, cfg, bus.Heartbeat,
-			mode == "cluster")
+		err := runBus(ctx, *listen, bus.URL, *n, *addr, logger, cfg,
+			bus.Heartbeat, mode == "cluster")
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -53,7 +53,7 @@ func TestTranscript(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- runBus(ctx, "127.0.0.1:0", 3, "127.0.0.1:0",
+		done <- runBus(ctx, "127.0.0.1:0", "", 3, "127.0.0.1:0",
 			log.New(logs, "", 0), chat.Config{}, time.Second, true)
 	}()
 	t.Cleanup(func() {
