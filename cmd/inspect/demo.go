@@ -179,17 +179,30 @@ func demoHeader(w io.Writer, d *demo.Demo, why string) {
 	fmt.Fprintf(w, "bytes show only here; the second -path lists its sockets there):\n")
 	fmt.Fprintf(w, "  %s -port %d -path %s -path %s\n", run, port, path, tapPath)
 	fmt.Fprintf(w, "  %s sockets -port %d -path %s -path %s\n", run, port, path, tapPath)
-	if strings.HasPrefix(run, "go run ") {
-		fmt.Fprintf(w, "  (capturing packets there needs root, or a binary built with\n")
-		fmt.Fprintf(w, "  go build -o bin/inspect ./cmd/inspect and given CAP_NET_RAW as\n")
-		fmt.Fprintf(w, "  \"Running without root\" in docs/inspect.md shows)\n")
-	}
+	fmt.Fprint(w, demoCaptureHint(capture.Host, run))
 	fmt.Fprintf(w, "Join the chat yourself:\n")
 	fmt.Fprintf(w, "  nc 127.0.0.1 %d\n", port)
 	fmt.Fprintf(w, "  nc -U %s\n", path)
 	fmt.Fprintf(w, "  nc -U %s   (through the tap: your bytes show here)\n", tapPath)
 	fmt.Fprintf(w, "tap: %s\n", tap.Banner)
 	fmt.Fprintf(w, "Ctrl-C stops.\n\n")
+}
+
+// demoCaptureHint returns the lines, if any, that say what capturing
+// needs in the other terminal on the platform p, where run starts the
+// inspector.
+func demoCaptureHint(p capture.Platform, run string) string {
+	switch {
+	case !p.Live:
+		return "  (there is no live capture here: the tap shows the bytes)\n"
+	case p.OS != "linux":
+		return "  (capturing packets there needs " + p.Needs + ")\n"
+	case strings.HasPrefix(run, "go run "):
+		return "  (capturing packets there needs root, or a binary built with\n" +
+			"  go build -o bin/inspect ./cmd/inspect and given CAP_NET_RAW as\n" +
+			"  \"Running without root\" in docs/inspect.md shows)\n"
+	}
+	return ""
 }
 
 // demoCaptureState says whether the terminal UI could capture the

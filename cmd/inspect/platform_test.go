@@ -30,3 +30,19 @@ func TestDemoCaptureText(t *testing.T) {
 		}
 	})
 }
+
+func TestDemoCaptureHint(t *testing.T) {
+	for _, tc := range []struct {
+		goos, run, want string
+	}{
+		{"linux", "go run ./cmd/inspect", "CAP_NET_RAW"},
+		{"linux", "bin/inspect", ""},
+		{"darwin", "go run ./cmd/inspect", "access_bpf"},
+		{"windows", "go run ./cmd/inspect", "no live capture"},
+	} {
+		got := demoCaptureHint(capture.PlatformOf(tc.goos), tc.run)
+		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("%s, %s: %q, want it to hold %q", tc.goos, tc.run, got, tc.want)
+		}
+	}
+}
