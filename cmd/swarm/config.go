@@ -64,7 +64,7 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "",
 		"write swarm's own CPU profile to this file")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: swarm -addr host:port | -path P "+
+		fmt.Fprintln(fs.Output(), "usage: swarm -addr host:port[,...] | -path P "+
 			"[-clients N] [-senders K] [-rate R] [-duration D] [-size B] "+
 			"[-json] [-server-pid PID] [-slow M] [-window W]")
 		fs.PrintDefaults()
