@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/socketlab/socketlab/labs/10-cluster/chat"
+	"go.uber.org/goleak"
 )
 
 // TestOneRoomOnThreeServers runs three servers on one bus, with a Go, an
@@ -306,4 +307,23 @@ func TestBusKeepsItsToken(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Error(err)
 	}
+}
+
+// TestNothingLeftRunning runs a bus, three servers and a client on each,
+// stops them all, and checks with goleak that none of their goroutines
+// (the servers', the bus clients', NATS's) is left.
+func TestNothingLeftRunning(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	t.Run("a room on three servers, stopped", func(t *testing.T) {
+		bus := startBus(t)
+		var members []*member
+		for _, name := range []string{"a", "b", "c"} {
+			members = append(members,
+				join(t, startMember(t, bus, name, nil), "tcp"))
+		}
+		members[0].send("hello\n")
+		members[2].skipTo("User 1@a: hello", "User 1@b joined! (tcp)",
+			"User 1@a joined! (tcp)", "User 1@b joined! (seen on the bus)",
+			"User 1@a joined! (seen on the bus)")
+	})
 }
