@@ -91,8 +91,8 @@ func main() {
 	flag.DurationVar(&cfg.LineTimeout, "line-timeout", 60*time.Second,
 		"server: how long a client may take to finish a line it began")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(),
-			"usage: go run ./labs/%s [server|client|nats|cluster] [flags]\n", lab)
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: go run ./labs/%s "+
+			"[server|client|nats|cluster] [flags]\n", lab)
 		flag.PrintDefaults()
 	}
 	flag.CommandLine.Parse(args)
@@ -120,9 +120,6 @@ func main() {
 
 	// The bus alone, or the bus with n servers.
 	if mode == "nats" || mode == "cluster" {
-		if mode == "cluster" {
-			*path = ""
-		}
 		err := runBus(ctx, *listen, bus.URL, *n, *addr, logger, cfg,
 			bus.Heartbeat, mode == "cluster")
 		if err != nil {
