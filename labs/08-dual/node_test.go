@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -56,6 +57,10 @@ func needNode(t testing.TB) {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skipf("node is not installed (%v); install Node.js (18 or "+
 			"newer) to run the Node version of this lab", err)
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("these tests stop Node with Ctrl-C (SIGINT), which " +
+			"one program cannot send another on Windows")
 	}
 }
 
