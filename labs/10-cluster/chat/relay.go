@@ -72,11 +72,7 @@ func (b *Bus) heartbeat() {
 			return
 		}
 		b.mu.Lock()
-		msg := []byte("alive")
-		for id := range b.local {
-			msg = strconv.AppendInt(append(msg, ' '), int64(id), 10)
-		}
-		b.push(msg)
+		b.push(b.alive())
 		var notes [][]byte
 		if !b.split {
 			notes = b.expire(time.Now().Add(-3 * b.cfg.Heartbeat))
@@ -84,6 +80,16 @@ func (b *Bus) heartbeat() {
 		b.mu.Unlock()
 		b.announce(notes)
 	}
+}
+
+// alive returns the heartbeat message: who is here. The caller holds
+// b.mu.
+func (b *Bus) alive() []byte {
+	msg := []byte("alive")
+	for id := range b.local {
+		msg = strconv.AppendInt(append(msg, ' '), int64(id), 10)
+	}
+	return msg
 }
 
 // announce sends each note to every client of the room. It is called
@@ -105,6 +111,11 @@ func (b *Bus) setSplit(split bool) {
 	// Nobody was heard while we were away: start counting again.
 	for _, p := range b.servers {
 		p.seen = time.Now()
+	}
+	if !split {
+		// Back: say who is here at once, not a heartbeat later, so
+		// that nobody takes us for gone in the meantime.
+		b.push(b.alive())
 	}
 	b.mu.Unlock()
 	if split {
