@@ -129,7 +129,7 @@ func readPackets(ctx context.Context, src Source, s *store, b *ui.Batcher, st ui
 // screen is not redrawn; a table that cannot be read is passed on with
 // its Problem.
 func pollSockets(ctx context.Context, b *ui.Batcher, f sockets.Filter, src Source) {
-	t := time.NewTicker(socketsEvery)
+	t := time.NewTicker(max(socketsEvery, sockets.MinInterval))
 	defer t.Stop()
 	var last sockets.Snapshot
 	var lastStats capture.Stats

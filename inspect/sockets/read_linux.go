@@ -38,6 +38,10 @@ var scratchPool = sync.Pool{New: func() any {
 	}
 }}
 
+// MinInterval is the shortest time a view that polls the table should
+// leave between two Reads: none here, where a Read is cheap.
+const MinInterval time.Duration = 0
+
 // Read returns the sockets f selects, sorted (see Sort), with their
 // owning processes. It returns an error only if a socket table cannot be
 // read; facts it cannot learn (another user's pid, Unix peers without

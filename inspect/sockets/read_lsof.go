@@ -13,6 +13,12 @@ import (
 	"time"
 )
 
+// MinInterval is the shortest time a view that polls the table should
+// leave between two Reads. Here each Read runs lsof, which looks at
+// every open file of every process: a view that read the table twice a
+// second would keep a core busy.
+const MinInterval = 2 * time.Second
+
 // lsofTimeout bounds one run of lsof.
 const lsofTimeout = 10 * time.Second
 

@@ -21,6 +21,10 @@ const (
 	afInet6             = 23
 )
 
+// MinInterval is the shortest time a view that polls the table should
+// leave between two Reads: none here, where a Read is one call.
+const MinInterval time.Duration = 0
+
 // Read returns the sockets f selects, sorted (see Sort), with their
 // owning processes. On Windows it lists TCP sockets through the IP
 // Helper API (GetExtendedTcpTable); Windows offers no table of AF_UNIX
