@@ -93,10 +93,36 @@ func WriteTable(w io.Writer, ss []Socket) error {
 	return bw.Flush()
 }
 
-// KindName returns "tcp", or "unix/" followed by the socket type.
+// NATSPort is the port a NATS server listens on for its clients unless
+// told otherwise. Lab 10's servers meet on a NATS bus there, and the
+// table names such sockets by it (see Bus).
+const NATSPort = 4222
+
+// Bus tells what part a TCP socket plays on a NATS bus, judged by its
+// port alone: "bus" for a socket on NATSPort (NATS's listener, or its end
+// of a connection), "to bus" for a program's connection to NATSPort, and
+// "" for any other socket. A program other than NATS could use the port;
+// the table says what the port suggests, as ss's service names do.
+func Bus(s Socket) string {
+	switch {
+	case s.Kind != TCP:
+		return ""
+	case s.LocalPort == NATSPort:
+		return "bus"
+	case s.RemotePort == NATSPort:
+		return "to bus"
+	}
+	return ""
+}
+
+// KindName returns "tcp", "unix/" followed by the socket type, or for a
+// socket of a NATS bus "tcp/nats" (see Bus).
 func KindName(s Socket) string {
 	if s.Kind == Unix && s.Type != "" {
 		return "unix/" + s.Type
+	}
+	if Bus(s) != "" {
+		return "tcp/nats"
 	}
 	return string(s.Kind)
 }
@@ -159,9 +185,23 @@ func unixName(path string) string {
 // learner reading the table. Like Rows, it holds the path as it is.
 func Explain(s Socket) string {
 	var b strings.Builder
-	if s.Kind == Unix {
+	switch {
+	case s.Kind == Unix:
 		b.WriteString(explainUnix(s))
-	} else {
+	case Bus(s) == "bus" && s.State == "LISTEN":
+		b.WriteString("the message bus (NATS, by its port " +
+			strconv.Itoa(NATSPort) + ") waiting for servers to join; ")
+		b.WriteString(explainTCP(s))
+	case Bus(s) == "bus":
+		b.WriteString("the bus's end of a server's connection to NATS " +
+			"(port " + strconv.Itoa(NATSPort) + "); ")
+		b.WriteString(explainTCP(s))
+	case Bus(s) == "to bus":
+		b.WriteString("a server's connection to the message bus (NATS " +
+			"on port " + strconv.Itoa(NATSPort) + "): its clients' lines " +
+			"leave here and other servers' arrive; ")
+		b.WriteString(explainTCP(s))
+	default:
 		b.WriteString(explainTCP(s))
 	}
 	switch {

@@ -231,3 +231,46 @@ func TestJSONFieldNames(t *testing.T) {
 		t.Errorf("got keys %q,\nwant %q", keys, want)
 	}
 }
+
+func TestBus(t *testing.T) {
+	listener := Socket{Kind: TCP, Family: "IPv4", LocalAddr: "127.0.0.1",
+		LocalPort: NATSPort, State: "LISTEN", Inode: 1, PID: 5}
+	natsEnd := Socket{Kind: TCP, Family: "IPv4", LocalAddr: "127.0.0.1",
+		LocalPort: NATSPort, RemoteAddr: "127.0.0.1", RemotePort: 50642,
+		State: "ESTABLISHED", Inode: 2, PID: 5}
+	serverEnd := natsEnd
+	serverEnd.LocalPort, serverEnd.RemotePort = 50642, NATSPort
+	chat := serverEnd
+	chat.RemotePort = 3010
+	unixOn4222 := Socket{Kind: Unix, Family: "unix", Type: "stream",
+		Path: "/tmp/4222", State: "LISTEN", LocalPort: NATSPort}
+	tests := []struct {
+		name, bus, kind string
+		s               Socket
+	}{
+		{"NATS's listener is the bus", "bus", "tcp/nats", listener},
+		{"NATS's end of a connection is the bus", "bus", "tcp/nats", natsEnd},
+		{"a server's connection to NATS goes to the bus", "to bus", "tcp/nats", serverEnd},
+		{"a chat connection is no part of it", "", "tcp", chat},
+		{"a Unix socket is no part of it", "", "unix/stream", unixOn4222},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Bus(tt.s); got != tt.bus {
+				t.Errorf("Bus = %q, want %q", got, tt.bus)
+			}
+			if got := KindName(tt.s); got != tt.kind {
+				t.Errorf("KindName = %q, want %q", got, tt.kind)
+			}
+			// The sentence names the bus exactly when the socket is on it,
+			// and still says what its state means.
+			explained := Explain(tt.s)
+			if strings.Contains(explained, "NATS") != (tt.bus != "") {
+				t.Errorf("Explain = %q: want NATS named only for the bus", explained)
+			}
+			if tt.s.Kind == TCP && !strings.Contains(explained, explainTCP(tt.s)) {
+				t.Errorf("Explain = %q, lost the state's sentence %q", explained, explainTCP(tt.s))
+			}
+		})
+	}
+}
