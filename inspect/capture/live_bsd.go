@@ -71,14 +71,14 @@ func openLive(cfg Config) (*liveReader, LinkType, error) {
 	link := LinkType(dlt)
 	prog, err := linkFilter(link, cfg)
 	if err != nil {
-		return fail("compiling the port filter", err)
+		return fail("compiling the filter", err)
 	}
 	insns := make([]syscall.BpfInsn, len(prog))
 	for i, in := range prog {
 		insns[i] = syscall.BpfInsn{Code: in.Op, Jt: in.Jt, Jf: in.Jf, K: in.K}
 	}
 	if err := syscall.SetBpf(fd, insns); err != nil {
-		return fail("attaching the port filter", err)
+		return fail("attaching the filter to the device", err)
 	}
 	// A read must offer exactly the buffer length the device uses.
 	n, err := syscall.BpfBuflen(fd)

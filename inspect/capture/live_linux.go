@@ -131,7 +131,7 @@ func openLive(cfg Config) (*liveReader, LinkType, error) {
 	err = unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER,
 		&unix.SockFprog{Len: uint16(len(fprog)), Filter: &fprog[0]})
 	if err != nil {
-		return nil, 0, fmt.Errorf("capture: attaching the port filter: %w", err)
+		return nil, 0, fmt.Errorf("capture: attaching the filter to the socket: %w", err)
 	}
 	// SO_RCVBUFFORCE passes net.core.rmem_max but needs CAP_NET_ADMIN;
 	// SO_RCVBUF is capped at rmem_max.
