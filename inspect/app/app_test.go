@@ -25,7 +25,7 @@ import (
 // wait bounds every wait of these tests.
 const wait = 20 * time.Second
 
-// recording is a real chat session recorded on lo: 24 packets.
+// recording is a real chat recorded on lo: 24 packets.
 var recording = filepath.Join("..", "ui", "testdata", "lab06-chat.pcap")
 
 // readAll returns copies of every packet of the pcap file at path, and

@@ -21,7 +21,7 @@ func TestFileWithExpression(t *testing.T) {
 	}{
 		{"the expression alone keeps the SYNs", Config{Ports: []int{3008}, Filter: syn, FilterAlone: true},
 			2, "tcp[tcpflags] & tcp-syn != 0"},
-		{"with the ports, the session's port keeps them", Config{Ports: []int{39008}, Filter: syn},
+		{"with the ports, the capture's port keeps them", Config{Ports: []int{39008}, Filter: syn},
 			2, "tcp port 39008 and tcp[tcpflags] & tcp-syn != 0"},
 		{"with the ports, another port keeps none", Config{Ports: []int{3008}, Filter: syn},
 			0, "tcp port 3008 and tcp[tcpflags] & tcp-syn != 0"},

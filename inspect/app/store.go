@@ -9,7 +9,7 @@ import (
 
 // DefaultStoreBytes bounds the bytes of frames the store keeps, whatever
 // the number of packets: 64 MiB, a few thousand of the largest frames
-// loopback makes (GSO, 64 KiB each), or every packet of a class session.
+// loopback makes (GSO, 64 KiB each), or every packet of a class hour.
 const DefaultStoreBytes = 64 << 20
 
 // store keeps the newest packets a source delivered, whole frames and

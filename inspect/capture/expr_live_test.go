@@ -74,7 +74,7 @@ func TestKernelFilterKeepsPortsAndExpression(t *testing.T) {
 		want int
 	}{
 		{"the expression alone keeps the two SYNs", Config{Filter: syn}, 2},
-		{"with the session's port it keeps them", Config{Ports: []int{39008}, Filter: syn}, 2},
+		{"with the capture's port it keeps them", Config{Ports: []int{39008}, Filter: syn}, 2},
 		{"with another port it keeps none", Config{Ports: []int{3008}, Filter: syn}, 0},
 		{"without an expression the port keeps all", Config{Ports: []int{39008}}, len(v4)},
 	}

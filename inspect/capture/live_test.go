@@ -126,7 +126,7 @@ func TestLiveLoopback(t *testing.T) {
 	})
 }
 
-// liveExchange captures a short TCP session on lo and checks it. ring
+// liveExchange captures a short TCP exchange on lo and checks it. ring
 // says whether Live may ask for a ring, wantRing whether it gets one.
 func liveExchange(t *testing.T, ring, wantRing bool) {
 	useRing = ring

@@ -39,12 +39,12 @@ func TestViewsMatchGoldenText(t *testing.T) {
 	t.Run("the whole screen at 80x24", func(t *testing.T) {
 		golden(t, "screen-80x24", screenText(draw(t, fullUI(t), 80, 24)))
 	})
-	// The class session (a TCP client and a tapped IPC client) at the
+	// The class room (a TCP client and a tapped IPC client) at the
 	// sizes people use, from the smallest the panes fit in: columns that
 	// do not fit are left out whole, never cut in a value.
 	for _, size := range [][2]int{{80, 24}, {100, 30}, {120, 40}, {200, 60}} {
 		name := fmt.Sprintf("session-%dx%d", size[0], size[1])
-		t.Run("the class session at "+name[len("session-"):], func(t *testing.T) {
+		t.Run("the class room at "+name[len("session-"):], func(t *testing.T) {
 			golden(t, name, screenText(draw(t, sessionUI(t, DefaultTheme()), size[0], size[1])))
 		})
 	}
