@@ -7,6 +7,7 @@ import (
 	"log"
 	"net"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,6 +64,41 @@ func (b *testBus) stop() {
 	if ns != nil {
 		ns.Shutdown()
 		ns.WaitForShutdown()
+	}
+}
+
+// stayDown keeps the bus's port while the bus is stopped, and hangs up
+// on n connections to it, each a try of some server to reconnect, before
+// it lets go of the port. With two servers, each reconnecting once a
+// heartbeat, 2k+2 tries take at least k heartbeats.
+func (b *testBus) stayDown(n int) {
+	b.t.Helper()
+	ln, err := net.Listen("tcp", b.listen)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer ln.Close()
+	tried := make(chan error, 1)
+	go func() {
+		for range n {
+			conn, err := ln.Accept()
+			if err != nil {
+				tried <- err
+				return
+			}
+			conn.Close()
+		}
+		tried <- nil
+	}()
+	select {
+	case err := <-tried:
+		if err != nil {
+			b.t.Fatal(err)
+		}
+	case <-time.After(timeout):
+		ln.Close()
+		<-tried
+		b.t.Fatalf("fewer than %d tries to reconnect in %v", n, timeout)
 	}
 }
 
@@ -167,6 +203,141 @@ func (b *logBuffer) waitCount(t testing.TB, re *regexp.Regexp, n int) {
 		case <-deadline:
 			t.Fatalf("timed out waiting for %d matches of %v, got %d in:"+
 				"\n%s", n, re, got, text)
+		}
+	}
+}
+
+// A gate stands between one server and the bus: a TCP proxy that a test
+// may close, which cuts that server alone off the bus, and open again,
+// which lets it back on. While closed, it hangs up on each connection at
+// once and counts it: each is one try of the server to reconnect.
+type gate struct {
+	t   testing.TB
+	ln  net.Listener
+	bus string // the bus's address
+	url string // the bus's URL through the gate
+
+	mu      sync.Mutex
+	open    bool
+	conns   map[net.Conn]bool
+	tries   int           // connections refused while closed
+	changed chan struct{} // closed and replaced when tries grows
+	wg      sync.WaitGroup
+}
+
+// startGate starts an open gate to bus until the test ends.
+func startGate(t testing.TB, bus *testBus) *gate {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gate{t: t, ln: ln, bus: bus.listen, open: true,
+		url:   strings.Replace(bus.url, bus.listen, ln.Addr().String(), 1),
+		conns: make(map[net.Conn]bool), changed: make(chan struct{})}
+	g.wg.Add(1)
+	go g.accept()
+	t.Cleanup(func() {
+		ln.Close()
+		g.close()
+		g.wg.Wait()
+	})
+	return g
+}
+
+// accept passes each connection on to the bus while the gate is open,
+// and hangs up on it while the gate is closed.
+func (g *gate) accept() {
+	defer g.wg.Done()
+	for {
+		conn, err := g.ln.Accept()
+		if err != nil {
+			return // the test is over
+		}
+		g.mu.Lock()
+		if !g.open {
+			g.tries++
+			close(g.changed)
+			g.changed = make(chan struct{})
+			g.mu.Unlock()
+			conn.Close()
+			continue
+		}
+		g.mu.Unlock()
+		up, err := net.DialTimeout("tcp", g.bus, timeout)
+		if err != nil {
+			conn.Close()
+			continue
+		}
+		g.mu.Lock()
+		if !g.open { // closed while we dialled
+			g.mu.Unlock()
+			conn.Close()
+			up.Close()
+			continue
+		}
+		g.conns[conn], g.conns[up] = true, true
+		g.mu.Unlock()
+		g.wg.Add(2)
+		go g.pipe(conn, up)
+		go g.pipe(up, conn)
+	}
+}
+
+// pipe copies from one end to the other, and closes both when either
+// ends.
+func (g *gate) pipe(from, to net.Conn) {
+	defer g.wg.Done()
+	io.Copy(to, from)
+	from.Close()
+	to.Close()
+	g.mu.Lock()
+	delete(g.conns, from)
+	delete(g.conns, to)
+	g.mu.Unlock()
+}
+
+// close cuts the connections through the gate and refuses new ones.
+func (g *gate) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.open = false
+	for c := range g.conns {
+		c.Close()
+	}
+}
+
+// reopen lets connections through again.
+func (g *gate) reopen() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.open = true
+}
+
+// refused returns how many connections the gate has refused so far.
+func (g *gate) refused() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.tries
+}
+
+// waitRefused waits until the gate has refused n connections in all,
+// and fails the test on timeout.
+func (g *gate) waitRefused(n int) {
+	g.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		g.mu.Lock()
+		tries, changed := g.tries, g.changed
+		g.mu.Unlock()
+		if tries >= n {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			g.t.Fatalf("the gate refused %d connections in %v, want %d",
+				tries, timeout, n)
 		}
 	}
 }

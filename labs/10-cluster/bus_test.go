@@ -67,20 +67,54 @@ func TestOneRoomOnThreeServers(t *testing.T) {
 // on another server, with the server's name after their number.
 func TestPresenceAcrossServers(t *testing.T) {
 	checkGoroutines(t)
-	bus := startBus(t)
-	a, b := startMember(t, bus, "a", nil), startMember(t, bus, "b", nil)
-	alice := join(t, a, "tcp")
-	bob := join(t, b, "tcp")
-	alice.expect("User 1@b joined! (tcp)")
-	bob.send("hi\n")
-	alice.expect("User 1@b: hi")
-	bob.conn.Close()
-	alice.expect("User 1@b left!")
+	t.Run("each join and leave is told when it happens", func(t *testing.T) {
+		// No heartbeat comes in time to repair a notice that was not
+		// sent: each must go on the bus when it happens.
+		slow := func(c *chat.BusConfig) { c.Heartbeat = time.Hour }
+		bus := startBus(t)
+		a, b := startMember(t, bus, "a", slow), startMember(t, bus, "b", slow)
+		alice := join(t, a, "tcp")
+		bob := join(t, b, "tcp")
+		alice.expect("User 1@b joined! (tcp)")
+		bob.send("hi\n")
+		alice.expect("User 1@b: hi")
+		bob.conn.Close()
+		alice.expect("User 1@b left!")
+	})
+	t.Run("users already there are seen on the next heartbeat",
+		func(t *testing.T) {
+			bus := startBus(t)
+			b := startMember(t, bus, "b", nil)
+			// bob's join is on the bus before server a is there to hear
+			// it: a learns of bob from b's heartbeat alone.
+			nc := bus.publisher()
+			sub, err := nc.SubscribeSync("chat.b")
+			if err == nil {
+				err = nc.Flush() // NATS has the subscription
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			join(t, b, "tcp")
+			deadline := time.Now().Add(timeout)
+			for {
+				m, err := sub.NextMsg(time.Until(deadline))
+				if err != nil {
+					t.Fatalf("bob's join never reached the bus: %v", err)
+				}
+				if string(m.Data) == "join 1 tcp" {
+					break
+				}
+			}
+			alice := join(t, startMember(t, bus, "a", nil), "tcp")
+			alice.expect("User 1@b joined! (seen on the bus)")
+		})
 }
 
-// TestBusDownAndBack stops NATS and starts it again on the same port:
-// each server's own room keeps working, its clients hear that the room
-// is split and then whole again, and lines cross servers once more.
+// TestBusDownAndBack stops NATS for a while and starts it again on the
+// same port: each server's own room keeps working, its clients hear that
+// the room is split and then whole again, nobody is taken for gone, and
+// lines cross servers once more.
 func TestBusDownAndBack(t *testing.T) {
 	checkGoroutines(t)
 	bus := startBus(t)
@@ -97,26 +131,86 @@ func TestBusDownAndBack(t *testing.T) {
 	amy.expect("User 1@b: before")
 
 	bus.stop()
-	split := "*** The room is split: the bus is down, so only this " +
-		"server's users hear you, and you hear only them."
-	alice.expect(split)
-	amy.expect(split)
-	bob.expect(split)
+	alice.expect(splitNotice)
+	amy.expect(splitNotice)
+	bob.expect(splitNotice)
 	alice.send("still here\n")
 	amy.expect("User 1: still here")
+	// The bus stays down longer than the three heartbeats after which a
+	// silent server is taken for gone: a split is not a silence.
+	bus.stayDown(12)
 
 	bus.start()
-	whole := "*** The room is whole again: lines said elsewhere " +
-		"meanwhile are not replayed."
-	alice.expect(whole)
-	amy.expect(whole)
-	bob.expect(whole)
+	alice.expect(wholeNotice)
+	amy.expect(wholeNotice)
+	bob.expect(wholeNotice)
 	// Nobody left while the bus was down, so nobody is said to have
 	// left: the next line bob reads is alice's.
 	alice.send("after\n")
 	bob.expect("User 1@a: after")
 	bob.send("back\n")
 	amy.expect("User 1: after", "User 1@b: back")
+}
+
+// The notices of a split room and of a room whole again.
+const (
+	splitNotice = "*** The room is split: the bus is down, so only " +
+		"this server's users hear you, and you hear only them."
+	wholeNotice = "*** The room is whole again: lines said elsewhere " +
+		"meanwhile are not replayed."
+)
+
+// TestSplitLinesNotReplayed checks that a line said while the room is
+// split never reaches the other servers once it is whole again. The bus
+// restarts; server b gets back on it first, and server a, behind a
+// gate, only once b listens again: so b would hear any line that a
+// kept and sent late.
+func TestSplitLinesNotReplayed(t *testing.T) {
+	checkGoroutines(t)
+	bus := startBus(t)
+	g := startGate(t, bus)
+	a := startMember(t, bus, "a", func(c *chat.BusConfig) { c.URL = g.url })
+	b := startMember(t, bus, "b", nil)
+	alice := join(t, a, "tcp")
+	bob := join(t, b, "tcp")
+	alice.expect("User 1@b joined! (tcp)")
+	amy := join(t, a, "tcp")
+	alice.expect("User 2 joined! (tcp)")
+	bob.skipTo("User 2@a joined! (tcp)", "User 1@a joined! (tcp)")
+
+	g.close()
+	bus.stop()
+	alice.expect(splitNotice)
+	amy.expect(splitNotice)
+	bob.expect(splitNotice)
+	alice.send("said during the split\n")
+	amy.expect("User 1: said during the split")
+	// Server a tries to reconnect once a heartbeat. Two more tries
+	// after amy has the line, a's publisher has long had it too.
+	g.waitRefused(g.refused() + 2)
+
+	bus.start()
+	bob.expect(wholeNotice)
+	// b listens to the bus again: a line from it reaches bob.
+	nc := bus.publisher()
+	if err := nc.Publish("chat.z", []byte("say 9 probe")); err != nil {
+		t.Fatal(err)
+	}
+	// While a is away, b may take it for gone, and see its users again
+	// once a is back.
+	gone := []string{
+		"User 1@a left! (server a went silent)",
+		"User 2@a left! (server a went silent)",
+		"User 1@a joined! (seen on the bus)",
+		"User 2@a joined! (seen on the bus)",
+	}
+	bob.skipTo("User 9@z: probe", gone...)
+
+	g.reopen()
+	alice.expect(wholeNotice)
+	amy.expect(wholeNotice)
+	alice.send("said once whole\n")
+	bob.skipTo("User 1@a: said once whole", gone...)
 }
 
 // TestServerKilled kills a server's process: its users are gone from
@@ -152,10 +246,10 @@ func TestServerKilled(t *testing.T) {
 func TestServerStopped(t *testing.T) {
 	checkGoroutines(t)
 	bus := startBus(t)
-	a := startMember(t, bus, "a", nil)
-	b := startMember(t, bus, "b", func(c *chat.BusConfig) {
-		c.Heartbeat = time.Hour // no silence could be noticed in time
-	})
+	// Neither server could notice the other's silence in time: only
+	// b's goodbye can tell a that b's users left.
+	slow := func(c *chat.BusConfig) { c.Heartbeat = time.Hour }
+	a, b := startMember(t, bus, "a", slow), startMember(t, bus, "b", slow)
 	alice := join(t, a, "tcp")
 	join(t, b, "tcp")
 	alice.expect("User 1@b joined! (tcp)")
@@ -198,6 +292,41 @@ func TestSlowConsumer(t *testing.T) {
 	}
 	amy.send("still here\n")
 	for l := alice.read(); l != "User 2: still here"; l = alice.read() {
+	}
+	// And the bus still brings lines from other servers. One sent while
+	// the server still catches up may be dropped too, so it is sent
+	// again, every heartbeat, until alice has it.
+	done := make(chan struct{})
+	sent := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(heartbeat)
+		defer tick.Stop()
+		for {
+			if err := nc.Publish("chat.z", []byte("say 7 after")); err != nil {
+				sent <- err
+				return
+			}
+			select {
+			case <-tick.C:
+			case <-done:
+				sent <- nil
+				return
+			}
+		}
+	}()
+	for {
+		l := alice.read()
+		if l == "User 7@z: after" {
+			break
+		}
+		if !strings.HasPrefix(l, "User 1@z: x") &&
+			!strings.HasPrefix(l, "*** Some lines from other servers") {
+			t.Fatalf("alice got %q", l)
+		}
+	}
+	close(done)
+	if err := <-sent; err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -254,6 +383,25 @@ func TestBadName(t *testing.T) {
 		room := chat.NewRoom(chat.Config{Relay: b})
 		if err := b.Connect(room); !errors.Is(err, chat.ErrBadName) {
 			t.Errorf("Connect as %q = %v, want ErrBadName", name, err)
+		}
+		room.Close()
+	}
+	v, err := bus.ns.Varz(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.TotalConnections != 0 {
+		t.Errorf("bad names made %d connections to NATS, want none",
+			v.TotalConnections)
+	}
+	for _, name := range []string{"a", "Z", "3010", "server-2", "-",
+		strings.Repeat("z", 32)} {
+		b := chat.NewBus(chat.BusConfig{URL: bus.url, Name: name})
+		room := chat.NewRoom(chat.Config{Relay: b})
+		if err := b.Connect(room); err != nil {
+			t.Errorf("Connect as %q = %v, want nil", name, err)
+		} else {
+			b.Close()
 		}
 		room.Close()
 	}
