@@ -56,9 +56,19 @@ func TestTranscript(t *testing.T) {
 		done <- runBus(ctx, "127.0.0.1:0", "", 3, "127.0.0.1:0",
 			log.New(logs, "", 0), chat.Config{}, time.Second, true)
 	}()
+	stopped := func() error {
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(timeout):
+			t.Fatalf("the cluster did not stop within %v of Ctrl-C",
+				timeout)
+			return nil
+		}
+	}
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		stopped()
 	})
 	listening := regexp.MustCompile(`(?m)^([abc]): Listening on (\S+)$`)
 	logs.waitCount(t, listening, 3)
@@ -128,7 +138,7 @@ func TestTranscript(t *testing.T) {
 	// Ctrl-C: the cluster's last words come after the ^C.
 	before := logs.String()
 	cancel()
-	if err := <-done; err != nil {
+	if err := stopped(); err != nil {
 		t.Fatal(err)
 	}
 	done <- nil // for the cleanup
