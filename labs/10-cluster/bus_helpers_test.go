@@ -341,3 +341,38 @@ func (g *gate) waitRefused(n int) {
 		}
 	}
 }
+
+// keepPublishing publishes data on subject now and then once a
+// heartbeat, until stop is called: a message may be dropped, or come
+// before a subscription does, so a test that waits for one sends it
+// again until it arrives.
+func keepPublishing(t testing.TB, nc *nats.Conn, subject,
+	data string) (stop func()) {
+	t.Helper()
+	done := make(chan struct{})
+	sent := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(heartbeat)
+		defer tick.Stop()
+		for {
+			if err := nc.Publish(subject, []byte(data)); err != nil {
+				sent <- err
+				return
+			}
+			select {
+			case <-tick.C:
+			case <-done:
+				// Once stop returns, NATS has them all.
+				sent <- nc.Flush()
+				return
+			}
+		}
+	}()
+	return sync.OnceFunc(func() {
+		t.Helper()
+		close(done)
+		if err := <-sent; err != nil {
+			t.Error(err)
+		}
+	})
+}

@@ -144,12 +144,21 @@ func TestBusDownAndBack(t *testing.T) {
 	alice.expect(wholeNotice)
 	amy.expect(wholeNotice)
 	bob.expect(wholeNotice)
-	// Nobody left while the bus was down, so nobody is said to have
-	// left: the next line bob reads is alice's.
+	// Both servers listen to the bus again once a line from it reaches
+	// their users. (It is sent until then: one sent before a server's
+	// subscription is back is lost.) Nobody left while the bus was
+	// down, so nobody is said to have left: the next lines are these.
+	const probe = "User 9@z: probe"
+	stop := keepPublishing(t, bus.publisher(), "chat.z", "say 9 probe")
+	defer stop()
+	alice.expect(probe)
+	bob.expect(probe)
+	stop()
 	alice.send("after\n")
-	bob.expect("User 1@a: after")
+	bob.skipTo("User 1@a: after", probe)
 	bob.send("back\n")
-	amy.expect("User 1: after", "User 1@b: back")
+	amy.skipTo("User 1: after", probe)
+	amy.skipTo("User 1@b: back", probe)
 }
 
 // The notices of a split room and of a room whole again.
@@ -191,20 +200,22 @@ func TestSplitLinesNotReplayed(t *testing.T) {
 
 	bus.start()
 	bob.expect(wholeNotice)
-	// b listens to the bus again: a line from it reaches bob.
-	nc := bus.publisher()
-	if err := nc.Publish("chat.z", []byte("say 9 probe")); err != nil {
-		t.Fatal(err)
-	}
+	// b listens to the bus again once a line from it reaches bob. (It
+	// is sent until then: a line sent before b's subscription is back
+	// is lost.)
+	stop := keepPublishing(t, bus.publisher(), "chat.z", "say 9 probe")
+	defer stop()
 	// While a is away, b may take it for gone, and see its users again
 	// once a is back.
 	gone := []string{
+		"User 9@z: probe",
 		"User 1@a left! (server a went silent)",
 		"User 2@a left! (server a went silent)",
 		"User 1@a joined! (seen on the bus)",
 		"User 2@a joined! (seen on the bus)",
 	}
 	bob.skipTo("User 9@z: probe", gone...)
+	stop()
 
 	g.reopen()
 	alice.expect(wholeNotice)
@@ -295,25 +306,9 @@ func TestSlowConsumer(t *testing.T) {
 	}
 	// And the bus still brings lines from other servers. One sent while
 	// the server still catches up may be dropped too, so it is sent
-	// again, every heartbeat, until alice has it.
-	done := make(chan struct{})
-	sent := make(chan error, 1)
-	go func() {
-		tick := time.NewTicker(heartbeat)
-		defer tick.Stop()
-		for {
-			if err := nc.Publish("chat.z", []byte("say 7 after")); err != nil {
-				sent <- err
-				return
-			}
-			select {
-			case <-tick.C:
-			case <-done:
-				sent <- nil
-				return
-			}
-		}
-	}()
+	// again until alice has it.
+	stop := keepPublishing(t, nc, "chat.z", "say 7 after")
+	defer stop()
 	for {
 		l := alice.read()
 		if l == "User 7@z: after" {
@@ -323,10 +318,6 @@ func TestSlowConsumer(t *testing.T) {
 			!strings.HasPrefix(l, "*** Some lines from other servers") {
 			t.Fatalf("alice got %q", l)
 		}
-	}
-	close(done)
-	if err := <-sent; err != nil {
-		t.Fatal(err)
 	}
 }
 
