@@ -45,13 +45,20 @@ type BusConfig struct {
 
 	// Pending bounds the messages from the bus that may wait for this
 	// server to take them (NATS's pending limit). Past it NATS drops
-	// them and says "slow consumer". Zero means 65,536.
+	// them and says "slow consumer". Zero means 65,536. Their bytes are
+	// bounded too, by pendingBytes.
 	Pending int
 
 	// Logger receives the bus's news: split, whole, servers that came
 	// and went, messages refused. Nil means no log.
 	Logger *log.Logger
 }
+
+// pendingBytes bounds the bytes of the messages waiting for a server, as
+// Pending bounds their number: a message may be as long as NATS allows
+// (1 MiB unless told otherwise), so a count alone would let them take
+// gigabytes. 64 MiB is nats.go's own default.
+const pendingBytes = 64 << 20
 
 // Limits on what other servers may make this one remember.
 const (
@@ -143,7 +150,7 @@ func (b *Bus) Connect(room *Room) error {
 	}
 	sub, err := nc.Subscribe("chat.*", b.receive)
 	if err == nil {
-		err = sub.SetPendingLimits(b.cfg.Pending, -1)
+		err = sub.SetPendingLimits(b.cfg.Pending, pendingBytes)
 	}
 	if err == nil {
 		// A round trip: NATS has the subscription before we go on, so
