@@ -53,31 +53,12 @@ func runFollow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{err}
 	}
 
-	var src *capture.Source
-	if *read != "" {
-		src, err = capture.OpenFile(*read)
-		if err == nil && ports.set {
-			src.SetPorts(ports.ports)
-		}
-	} else {
-		src, err = capture.Live(capture.Config{Interface: *iface, Ports: ports.ports})
-		if errors.Is(err, capture.ErrPermission) {
-			return fmt.Errorf("%w\n\n%s", err, capture.PermissionHelp())
-		}
-	}
+	src, err := openPackets(*read, *iface, ports, nil)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	stopped := make(chan struct{})
-	defer close(stopped)
-	go func() {
-		select {
-		case <-ctx.Done():
-			src.Close()
-		case <-stopped:
-		}
-	}()
+	defer close(closeOnCancel(ctx, src))
 
 	if *read == "" {
 		fmt.Fprintf(stderr, "inspect: following connection %s on %s (TCP port %s) until it closes; "+

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/inspect/capture"
+	"github.com/socketlab/socketlab/inspect/filter"
 	"github.com/socketlab/socketlab/inspect/visible"
 )
 
@@ -71,26 +72,7 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usageError{errors.New("packets: -force replaces the -w file; it needs -w")}
 	}
 
-	var src *capture.Source
-	if *read != "" {
-		src, err = capture.OpenFile(*read)
-		if err == nil && ports.set {
-			src.SetPorts(ports.ports)
-		}
-		if err == nil {
-			src.SetFilter(expr)
-		}
-	} else {
-		src, err = capture.Live(capture.Config{Interface: *iface,
-			Ports: filterPorts(ports, expr), Filter: expr})
-		if err == nil && !ports.set {
-			// The default port still tells client from server.
-			src.SetPorts(ports.ports)
-		}
-		if errors.Is(err, capture.ErrPermission) {
-			return fmt.Errorf("%w\n\n%s", err, capture.PermissionHelp())
-		}
-	}
+	src, err := openPackets(*read, *iface, ports, expr)
 	if err != nil {
 		return err
 	}
@@ -108,16 +90,8 @@ func runPackets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 
-	// Closing the source is how a waiting Next is interrupted.
-	stopped := make(chan struct{})
+	stopped := closeOnCancel(ctx, src)
 	defer close(stopped)
-	go func() {
-		select {
-		case <-ctx.Done():
-			src.Close()
-		case <-stopped:
-		}
-	}()
 
 	// Lines are buffered and flushed ten times a second, so a flood
 	// costs one write per batch, not per packet, and a lone packet still
@@ -260,4 +234,50 @@ func (f *flushWriter) flushEvery(interval time.Duration, stop <-chan struct{}) {
 			return
 		}
 	}
+}
+
+// openPackets opens the packets of inspect packets and inspect follow:
+// the file read when it is not empty, else a live capture on iface. The
+// ports (when given) and expr choose the packets, in the kernel live and
+// in user space on a file; the ports also tell client from server.
+func openPackets(read, iface string, ports *portList, expr *filter.Expr) (*capture.Source, error) {
+	if read != "" {
+		src, err := capture.OpenFile(read)
+		if err != nil {
+			return nil, err
+		}
+		if ports.set {
+			src.SetPorts(ports.ports)
+		}
+		src.SetFilter(expr)
+		return src, nil
+	}
+	src, err := capture.Live(capture.Config{Interface: iface,
+		Ports: filterPorts(ports, expr), Filter: expr})
+	if errors.Is(err, capture.ErrPermission) {
+		return nil, fmt.Errorf("%w\n\n%s", err, capture.PermissionHelp())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ports.set {
+		// The default port still tells client from server.
+		src.SetPorts(ports.ports)
+	}
+	return src, nil
+}
+
+// closeOnCancel closes src when ctx is done: closing the source is how a
+// waiting Next is interrupted. The caller closes the channel it returns
+// when it has finished with src, which ends the watch.
+func closeOnCancel(ctx context.Context, src *capture.Source) chan struct{} {
+	stopped := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			src.Close()
+		case <-stopped:
+		}
+	}()
+	return stopped
 }
