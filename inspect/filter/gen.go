@@ -422,17 +422,9 @@ func (g *gen) relation(n relNode, t, f label) error {
 		g.jif(conditions[n.op], c.v, t, f)
 		return nil
 	}
-	s, err := g.push()
-	if err != nil {
+	if err := g.rightInX(n.r); err != nil {
 		return err
 	}
-	g.op(bpf.StoreScratch{Src: bpf.RegA, N: s})
-	if err := g.arith(n.r); err != nil {
-		return err
-	}
-	g.op(bpf.TAX{})
-	g.op(bpf.LoadScratch{Dst: bpf.RegA, N: s})
-	g.scratch--
 	g.jifX(conditions[n.op], t, f)
 	return nil
 }
@@ -498,6 +490,23 @@ var aluOps = map[string]bpf.ALUOp{
 	">>": bpf.ALUOpShiftRight,
 }
 
+// rightInX computes r into X with the left operand, already in A, kept
+// in A: A is saved in a scratch cell while r is computed.
+func (g *gen) rightInX(r arith) error {
+	s, err := g.push()
+	if err != nil {
+		return err
+	}
+	g.op(bpf.StoreScratch{Src: bpf.RegA, N: s})
+	if err := g.arith(r); err != nil {
+		return err
+	}
+	g.op(bpf.TAX{})
+	g.op(bpf.LoadScratch{Dst: bpf.RegA, N: s})
+	g.scratch--
+	return nil
+}
+
 // arith emits code that leaves a's value in A.
 func (g *gen) arith(a arith) error {
 	switch a := a.(type) {
@@ -521,17 +530,9 @@ func (g *gen) arith(a arith) error {
 			g.op(bpf.ALUOpConstant{Op: aluOps[a.op], Val: c.v})
 			return nil
 		}
-		s, err := g.push()
-		if err != nil {
+		if err := g.rightInX(a.r); err != nil {
 			return err
 		}
-		g.op(bpf.StoreScratch{Src: bpf.RegA, N: s})
-		if err := g.arith(a.r); err != nil {
-			return err
-		}
-		g.op(bpf.TAX{})
-		g.op(bpf.LoadScratch{Dst: bpf.RegA, N: s})
-		g.scratch--
 		g.op(bpf.ALUOpX{Op: aluOps[a.op]})
 	case loadArith:
 		return g.load(a)
