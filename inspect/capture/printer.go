@@ -239,8 +239,14 @@ func (pr *Printer) appendTime(dst []byte, t time.Time) []byte {
 
 // appendPadded writes v in decimal with at least width digits.
 func appendPadded(dst []byte, v uint64, width int) []byte {
-	var b [20]byte
-	s := strconv.AppendUint(b[:0], v, 10)
+	return appendDigits(dst, v, 10, width)
+}
+
+// appendDigits writes v in base (lower-case letters past 9) with at
+// least width digits, and more when v needs them: offsets never wrap.
+func appendDigits(dst []byte, v uint64, base, width int) []byte {
+	var b [64]byte
+	s := strconv.AppendUint(b[:0], v, base)
 	for i := len(s); i < width; i++ {
 		dst = append(dst, '0')
 	}

@@ -222,10 +222,5 @@ func appendOptions(dst, opts []byte, sackBase uint32) []byte {
 // appendHexDigits writes v in lower-case hex with at least width
 // digits, and more when v needs them: offsets never wrap.
 func appendHexDigits(dst []byte, v uint64, width int) []byte {
-	var b [16]byte
-	s := strconv.AppendUint(b[:0], v, 16)
-	for i := len(s); i < width; i++ {
-		dst = append(dst, '0')
-	}
-	return append(dst, s...)
+	return appendDigits(dst, v, 16, width)
 }
